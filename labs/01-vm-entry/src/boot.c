@@ -157,7 +157,9 @@ int pt_build(uint8_t *ram, uint64_t ram_size)
 	 * if RAM is too small to hold the tables.
 	 *
 	 * Tests: unit.pagetable guest.hello64 guest.mmio-widths
-	 * Stub: (void)ram; (void)ram_size; return -ENOSYS;
+	 * Stub: (void)ram;
+	 *	(void)ram_size;
+	 *	return err_set(-ENOSYS, "pt_build() is not written yet (exercise 1.pagetable)");
 	 */
 	uint64_t *pml4 = (uint64_t *)(ram + BOOT_PML4);
 	uint64_t *pdpt = (uint64_t *)(ram + BOOT_PDPT);

@@ -50,10 +50,18 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported)
 	 * two entries of our own: leaf 0x40000000 with EAX = 0x40000001
 	 * (the highest hypervisor leaf) and EBX, ECX, EDX = the 12 bytes of
 	 * CPUID_SIGNATURE in that order, and leaf 0x40000001 all zero.
-	 * Return NULL when out of memory.
+	 * Return NULL when out of memory. (Until you do, KVM's own table
+	 * is passed through unchanged.)
 	 *
 	 * Tests: unit.cpuid guest.cpuid
-	 * Stub: (void)supported; return NULL;
+	 * Stub: size_t n = supported->nent * sizeof(supported->entries[0]);
+	 *	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n);
+	 *
+	 *	if (c) {
+	 *		c->nent = supported->nent;
+	 *		memcpy(c->entries, supported->entries, n);
+	 *	}
+	 *	return c;
 	 */
 	struct kvm_cpuid2 *c;
 	struct kvm_cpuid_entry2 *e;
