@@ -129,6 +129,23 @@ START_TEST(shutdown_and_unknown_crash)
 
 	f.vm.stopped = false;
 	f.vm.exit_status = 0;
+	f.vm.vcpu.run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	f.vm.vcpu.run->fail_entry.hardware_entry_failure_reason = 33;
+	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
+	ck_assert(f.vm.stopped);
+	ck_assert_int_eq(f.vm.exit_status, VMM_EXIT_GUEST_CRASH);
+
+	f.vm.stopped = false;
+	f.vm.exit_status = 0;
+	f.vm.vcpu.run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	f.vm.vcpu.run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	f.vm.vcpu.run->internal.ndata = 99;	/* hostile: more than data[] holds */
+	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
+	ck_assert(f.vm.stopped);
+	ck_assert_int_eq(f.vm.exit_status, VMM_EXIT_GUEST_CRASH);
+
+	f.vm.stopped = false;
+	f.vm.exit_status = 0;
 	f.vm.vcpu.run->exit_reason = 1000;
 	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
 	ck_assert(f.vm.stopped);

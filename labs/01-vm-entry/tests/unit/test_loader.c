@@ -225,6 +225,38 @@ START_TEST(unknown_formats)
 }
 END_TEST
 
+/*
+ * Random damage to good images: whatever the bytes say, the loader must
+ * return 0 or a negative errno with a message, and never touch memory
+ * outside guest RAM (the ASan build, `make asan`, checks that part).
+ */
+START_TEST(random_damage)
+{
+	struct elf64_img e64;
+	struct mb_img mb;
+	uint32_t x = 12345;
+	int i, j;
+
+	for (i = 0; i < 20000; i++) {
+		uint8_t *img = (i & 1) ? (uint8_t *)&e64 : (uint8_t *)&mb;
+		size_t len = (i & 1) ? sizeof(e64) : sizeof(mb);
+		int ret;
+
+		elf64(&e64, 0x200000, 0x1000);
+		mb32(&mb, 1u << 1);
+		for (j = 0; j < 1 + i % 4; j++) {
+			x = x * 1103515245 + 12345;	/* a fixed LCG: repeatable */
+			img[(x >> 8) % len] = (uint8_t)(x >> 16);
+		}
+		err_clear();
+		ret = loader_load(ram, RAM, img, len - (x >> 24) % 8, &bi);
+		ck_assert_int_le(ret, 0);
+		if (ret < 0)
+			ck_assert_str_ne(err_msg(), "unknown error");
+	}
+}
+END_TEST
+
 static char tmpdir[64];
 
 static void file_setup(void)
@@ -294,6 +326,7 @@ Suite *loader_suite(void)
 	tcase_add_test(tc, truncated_elf);
 	tcase_add_test(tc, segment_checks);
 	tcase_add_test(tc, unknown_formats);
+	tcase_add_test(tc, random_damage);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tf, file_setup, file_teardown);
 	tcase_add_test(tf, file_errors);
