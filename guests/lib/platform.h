@@ -1,0 +1,46 @@
+/*
+ * The guest-visible platform of every lab (guests/README.md): debug console,
+ * exit device, test device, hypervisor CPUID leaves and the VMM's MSR, plus
+ * the two ways a test guest ends.
+ */
+#ifndef GUEST_PLATFORM_H
+#define GUEST_PLATFORM_H
+
+#include <stdint.h>
+#include "io.h"
+
+#define DEBUG_CONSOLE_PORT	0xe9	/* a 1-byte write prints it; reads 0xe9 */
+#define EXIT_PORT		0xf4	/* 0xf4-0xf7: write v, VMM exits (v << 1) | 1 */
+
+/* The test device: the same registers in a port block and an MMIO block. */
+#define TESTDEV_PORT		0x500
+#define TESTDEV_MMIO		0xfeb00000UL
+#define TESTDEV_SCRATCH		0x0	/* 8 bytes of storage */
+#define TESTDEV_LAST		0x8	/* width | offset << 8 of the last SCRATCH write */
+#define TESTDEV_SEQ		0xc	/* counter, incremented by every read */
+
+#define CPUID_HV_BASE		0x40000000	/* max hypervisor leaf + signature */
+#define CPUID_HV_FEATURES	0x40000001	/* all zeros */
+#define CPUID_HV_SIGNATURE	"vmmlabvmmlab"
+
+#define MSR_VMMLAB_SCRATCH	0x564d0000
+#define MSR_VMMLAB_INITIAL	0x000062616c6d6d76ULL	/* "vmmlab", little-endian */
+
+/* Status 0 on our VMM: lab 01 has no interrupts, so nothing wakes a HLT. */
+static inline __attribute__((noreturn)) void halt(void)
+{
+	for (;;)
+		asm volatile("cli; hlt");
+}
+
+/*
+ * Stop the VM with exit status (code << 1) | 1. If no exit device answered
+ * (a VMM or QEMU without one), HLT rather than run on.
+ */
+static inline __attribute__((noreturn)) void vm_exit(uint8_t code)
+{
+	outb(EXIT_PORT, code);
+	halt();
+}
+
+#endif

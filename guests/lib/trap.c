@@ -1,0 +1,84 @@
+/*
+ * GDT and IDT for 32-bit guests that take exceptions (see trap.h).
+ */
+#include "console.h"
+#include "platform.h"
+#include "trap.h"
+
+#define NVECTORS	32
+#define CODE_SEL	0x08
+#define DATA_SEL	0x10
+
+struct pseudo_desc {
+	uint16_t limit;
+	uint32_t base;
+} __attribute__((packed));
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t zero;
+	uint8_t type;		/* present, DPL 0, 32-bit interrupt gate */
+	uint16_t offset_hi;
+} __attribute__((packed));
+
+/* Flat 4 GiB segments; accessed bits preset so the CPU never writes here. */
+static const uint64_t gdt[] = {
+	0,
+	0x00cf9b000000ffffULL,	/* 0x08: code, execute/read */
+	0x00cf93000000ffffULL,	/* 0x10: data, read/write */
+};
+
+static struct idt_gate idt[NVECTORS];
+static void (*handlers[NVECTORS])(struct trap_frame *);
+extern const uint32_t trap_stubs[NVECTORS];
+
+static void load_gdt(void)
+{
+	struct pseudo_desc d = { sizeof(gdt) - 1, (uint32_t)gdt };
+
+	asm volatile("lgdt %0\n\t"
+		     "ljmp %1, $1f\n"
+		     "1:\n\t"
+		     "mov %2, %%ds\n\t"
+		     "mov %2, %%es\n\t"
+		     "mov %2, %%fs\n\t"
+		     "mov %2, %%gs\n\t"
+		     "mov %2, %%ss"
+		     : : "m"(d), "i"(CODE_SEL), "r"(DATA_SEL) : "memory");
+}
+
+void trap_init(void)
+{
+	struct pseudo_desc d = { sizeof(idt) - 1, (uint32_t)idt };
+	unsigned int v;
+
+	load_gdt();
+	for (v = 0; v < NVECTORS; v++) {
+		idt[v].offset_lo = trap_stubs[v] & 0xffff;
+		idt[v].selector = CODE_SEL;
+		idt[v].zero = 0;
+		idt[v].type = 0x8e;
+		idt[v].offset_hi = trap_stubs[v] >> 16;
+	}
+	asm volatile("lidt %0" : : "m"(d));
+}
+
+void trap_set_handler(unsigned int vector, void (*fn)(struct trap_frame *))
+{
+	if (vector < NVECTORS)
+		handlers[vector] = fn;
+}
+
+void trap_dispatch(struct trap_frame *tf);
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	if (tf->vector < NVECTORS && handlers[tf->vector]) {
+		handlers[tf->vector](tf);
+		return;
+	}
+	con_printf("unexpected exception %u at eip 0x%08x, error code 0x%x\n",
+		   tf->vector, tf->eip, tf->error);
+	vm_exit(TRAP_EXIT_CODE);
+}
