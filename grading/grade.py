@@ -1,0 +1,909 @@
+#!/usr/bin/env python3
+"""The vmmlab autograder (grading/README.md says what it reads and prints).
+
+    python3 grading/grade.py --lab N [--runner host|qemu|auto] [--json PATH]
+    python3 grading/grade.py --all   [--runner host|qemu|auto] [--json PATH]
+
+Grades one lab (or every lab, `final/`, and then the project checks of
+grading/project.ini) from the test list in the lab's tests/grade.ini: unit
+tests run the lab's Check runner on this machine; guest tests run the lab's
+VMM on a guest through a runner (grading/runners/) and compare its exit
+status, its stdout transcript and its stderr with what the test expects.
+Prints one table, `Score: X/Y`, and as the last line `N passed, N failed`
+(`, N skipped` appended when tests could not run); writes results.json in
+Gradescope's format. Exit status: 0 when nothing failed, 1 when something
+failed, 2 on a bad command line or a bad test list.
+"""
+
+import argparse
+import configparser
+import errno
+import importlib
+import json
+import os
+import re
+import shlex
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+GRADER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if GRADER_ROOT not in sys.path:
+    sys.path.insert(0, GRADER_ROOT)
+
+from grading.runners.job import Job, JobResult     # noqa: E402
+from grading.runners import host as host_runner    # noqa: E402
+
+REASON_MAX = 160            # characters in a one-line reason
+CHECK_OUTPUT_CAP = 16 * 1024 * 1024   # project checks may be chatty
+DEFAULT_TIMEOUT = 30
+# The lab machine's batch may take this much beyond its jobs' own limits
+# (boots, reboots after a crash, copying results) before the grader stops
+# waiting for it: per job, and once.
+QEMU_SLACK_PER_JOB = 150
+QEMU_SLACK = 300
+
+LAB_KEYS = {"number", "title", "vmm", "unit"}
+UNIT_KEYS = {"points", "timeout", "what"}
+GUEST_KEYS = {"points", "timeout", "what", "guest", "args", "status",
+              "transcript", "stderr", "needs", "module_options"}
+CHECK_KEYS = {"command", "timeout", "what"}
+NEEDS = ("kvm", "fast-kvm", "none")
+NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+# A Check failure or error line: file:line:F|E:tcase:test:iteration: message
+CHECK_FAIL_RE = re.compile(
+    r"^(?P<file>[^:\n]+):(?P<line>-?\d+):(?P<kind>[FE]):(?P<tcase>[^:\n]*):"
+    r"(?P<test>[^:\n]*):(?P<iter>-?\d+):\s?(?P<msg>.*)$", re.M)
+CHECK_SUMMARY_RE = re.compile(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)")
+
+
+class ConfigError(Exception):
+    """A bad test list or command line: one line, exit status 2."""
+
+
+@dataclass
+class Test:
+    name: str                   # the section name, e.g. "guest.hello16"
+    kind: str                   # "unit", "guest", "cli" or "check"
+    points: float
+    timeout: float
+    what: str = ""
+    lab: object = None          # the lab's number, "final", or "project"
+    # guest tests
+    guest: str = ""
+    args: List[str] = field(default_factory=list)
+    status: int = 0
+    transcript: Optional[bytes] = None
+    stderr_re: Optional[object] = None
+    needs: str = "kvm"
+    module_options: str = ""
+    # project checks
+    command: str = ""
+    # outcome
+    result: str = ""            # "PASS", "FAIL" or "SKIP"
+    earned: float = 0
+    reason: str = ""
+    detail: Optional[JobResult] = None
+    job: Optional[Job] = None
+
+
+@dataclass
+class Lab:
+    number: object              # an int, or "final"
+    title: str
+    path: str                   # absolute
+    rel: str                    # relative to the repository root
+    vmm: str = ""               # relative to the repository root
+    unit: str = ""
+    tests: List[Test] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- text helpers
+
+def clean(text, limit=REASON_MAX):
+    """One printable line of at most limit characters."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "backslashreplace")
+    text = " ".join(str(text).split())
+    text = "".join(c if c.isprintable() else "\\x%02x" % (ord(c) & 0xff)
+                   for c in text)
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return text
+
+
+def fmt_num(x):
+    return "%d" % x if float(x).is_integer() else "%g" % x
+
+
+def sig_name(n):
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return "signal %d" % n
+
+
+def plural(n, word, words=None):
+    return "%d %s" % (n, word if n == 1 else (words or word + "s"))
+
+
+def quote_line(b, limit=60):
+    s = b.decode("utf-8", "backslashreplace")
+    r = repr(s)
+    if len(r) > limit:
+        r = r[:limit - 4] + "...'"
+    return r
+
+
+def transcript_diff(expected, got):
+    """Where two transcripts first differ, as one line; "" when equal."""
+    if expected == got:
+        return ""
+    exp = expected.splitlines(keepends=True)
+    out = got.splitlines(keepends=True)
+    i = 0
+    while i < len(exp) and i < len(out) and exp[i] == out[i]:
+        i += 1
+    where = "transcript differs at line %d: " % (i + 1)
+    if i >= len(out):
+        return where + "missing line (expected %s)" % quote_line(exp[i].rstrip(b"\n"))
+    if i >= len(exp):
+        return where + "extra line %s" % quote_line(out[i].rstrip(b"\n"))
+    e, g = exp[i], out[i]
+    if e.rstrip(b"\n") != g.rstrip(b"\n"):
+        e, g = e.rstrip(b"\n"), g.rstrip(b"\n")
+    return where + "expected %s, got %s" % (quote_line(e), quote_line(g))
+
+
+def first_line(b):
+    for line in b.decode("utf-8", "backslashreplace").splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def last_line(b):
+    lines = [l for l in b.decode("utf-8", "backslashreplace").splitlines() if l.strip()]
+    return lines[-1] if lines else ""
+
+
+# ---------------------------------------------------------------- test lists
+
+def ini_parser():
+    return configparser.ConfigParser(interpolation=None,
+                                     inline_comment_prefixes=(";",),
+                                     comment_prefixes=(";", "#"),
+                                     strict=True, default_section="\0none")
+
+
+def read_ini(path, root):
+    rel = os.path.relpath(path, root)
+    cp = ini_parser()
+    try:
+        with open(path, encoding="utf-8") as f:
+            cp.read_file(f, source=rel)
+    except OSError as e:
+        raise ConfigError("%s: %s" % (rel, e.strerror))
+    except (configparser.Error, UnicodeDecodeError) as e:
+        raise ConfigError("%s: %s" % (rel, clean(e, 300)))
+    return cp, rel
+
+
+def get_number(sec, key, where, default=None, integer=False):
+    raw = sec.get(key)
+    if raw is None or raw == "":
+        if default is None:
+            raise ConfigError("%s: missing '%s'" % (where, key))
+        return default
+    try:
+        v = int(raw, 0) if integer else float(raw)
+    except ValueError:
+        raise ConfigError("%s: %s = %r is not %s" % (
+            where, key, raw, "an integer" if integer else "a number"))
+    if not integer and (v < 0 or v != v or v == float("inf")):
+        raise ConfigError("%s: %s = %r must be a non-negative number" % (where, key, raw))
+    if not integer and v.is_integer():
+        v = int(v)
+    return v
+
+
+def check_keys(sec, allowed, where):
+    for key in sec:
+        if key not in allowed:
+            raise ConfigError("%s: unknown key '%s' (known: %s)" % (
+                where, key, ", ".join(sorted(allowed))))
+
+
+def load_lab(root, number, path):
+    ini = os.path.join(path, "tests", "grade.ini")
+    cp, rel = read_ini(ini, root)
+    lab = Lab(number=number, title="", path=path, rel=os.path.relpath(path, root))
+    if not cp.has_section("lab"):
+        raise ConfigError("%s: missing the [lab] section" % rel)
+    sec = cp["lab"]
+    where = "%s: [lab]" % rel
+    check_keys(sec, LAB_KEYS, where)
+    declared = sec.get("number", "").strip()
+    if isinstance(number, int):
+        if not declared.isdigit() or int(declared) != number:
+            raise ConfigError("%s: number = %s, but the folder is lab %d" % (
+                where, declared or "(missing)", number))
+    lab.title = sec.get("title", "").strip()
+    if sec.get("vmm"):
+        lab.vmm = os.path.normpath(os.path.join(lab.rel, sec["vmm"]))
+    if sec.get("unit"):
+        lab.unit = os.path.normpath(os.path.join(lab.rel, sec["unit"]))
+
+    for name in cp.sections():
+        if name == "lab":
+            continue
+        where = "%s: [%s]" % (rel, name)
+        kind, _, short = name.partition(".")
+        if kind not in ("unit", "guest", "cli") or not NAME_RE.match(short):
+            raise ConfigError("%s: a test section is named unit.<suite>, guest.<name> "
+                              "or cli.<name>" % where)
+        sec = cp[name]
+        t = Test(name=name, kind=kind, lab=lab.number,
+                 points=get_number(sec, "points", where),
+                 timeout=get_number(sec, "timeout", where, DEFAULT_TIMEOUT),
+                 what=clean(sec.get("what", ""), 200))
+        if t.timeout <= 0:
+            raise ConfigError("%s: timeout must be more than 0" % where)
+        if kind == "unit":
+            check_keys(sec, UNIT_KEYS, where)
+            if not lab.unit:
+                raise ConfigError("%s: a unit test needs 'unit' in [lab]" % where)
+        else:
+            check_keys(sec, GUEST_KEYS, where)
+            load_guest(t, sec, where, lab, root)
+        lab.tests.append(t)
+    if not lab.tests:
+        raise ConfigError("%s: no tests" % rel)
+    return lab
+
+
+def load_guest(t, sec, where, lab, root):
+    if not lab.vmm:
+        raise ConfigError("%s: a guest test needs 'vmm' in [lab]" % where)
+    t.guest = sec.get("guest", "").strip()
+    if not t.guest and t.kind != "cli":
+        raise ConfigError("%s: missing 'guest'" % where)
+    try:
+        t.args = shlex.split(sec.get("args", ""))
+    except ValueError as e:
+        raise ConfigError("%s: args: %s" % (where, e))
+    t.status = get_number(sec, "status", where, integer=True)
+    # A cli test exercises the command line and normally needs no KVM.
+    t.needs = sec.get("needs", "none" if t.kind == "cli" else "kvm").strip()
+    if t.needs not in NEEDS:
+        raise ConfigError("%s: needs = %s (one of: %s)" % (where, t.needs, ", ".join(NEEDS)))
+    t.module_options = sec.get("module_options", "").strip()
+    if sec.get("transcript"):
+        path = os.path.join("guests", sec["transcript"].strip())
+        try:
+            with open(os.path.join(root, path), "rb") as f:
+                t.transcript = f.read()
+        except OSError as e:
+            raise ConfigError("%s: transcript %s: %s" % (where, path, e.strerror))
+    if sec.get("stderr"):
+        try:
+            t.stderr_re = re.compile(sec["stderr"], re.M)
+        except re.error as e:
+            raise ConfigError("%s: stderr: bad regular expression: %s" % (where, e))
+
+
+def find_labs(root):
+    """[(number, path)] of every lab with a test list, in order; final/ last."""
+    labs = []
+    top = os.path.join(root, "labs")
+    try:
+        names = os.listdir(top)
+    except OSError:
+        names = []
+    for name in names:
+        m = re.match(r"^(\d+)-", name)
+        path = os.path.join(top, name)
+        if m and os.path.isfile(os.path.join(path, "tests", "grade.ini")):
+            labs.append((int(m.group(1)), path))
+    labs.sort()
+    final = os.path.join(root, "final")
+    if os.path.isfile(os.path.join(final, "tests", "grade.ini")):
+        labs.append(("final", final))
+    return labs
+
+
+def find_lab(root, which):
+    if which == "final":
+        path = os.path.join(root, "final")
+        if not os.path.isfile(os.path.join(path, "tests", "grade.ini")):
+            raise ConfigError("final/tests/grade.ini not found")
+        return "final", path
+    if not which.isdigit():
+        raise ConfigError("--lab %s: expected a lab number (1, 02, ...) or 'final'" % which)
+    n = int(which)
+    top = os.path.join(root, "labs")
+    try:
+        names = sorted(os.listdir(top))
+    except OSError:
+        names = []
+    for name in names:
+        m = re.match(r"^(\d+)-", name)
+        if m and int(m.group(1)) == n:
+            path = os.path.join(top, name)
+            if not os.path.isfile(os.path.join(path, "tests", "grade.ini")):
+                raise ConfigError("labs/%s has no tests/grade.ini" % name)
+            return n, path
+    raise ConfigError("no lab %d: no folder labs/%02d-*" % (n, n))
+
+
+def load_checks(root):
+    path = os.path.join(root, "grading", "project.ini")
+    if not os.path.isfile(path):
+        return []
+    cp, rel = read_ini(path, root)
+    checks = []
+    for name in cp.sections():
+        where = "%s: [%s]" % (rel, name)
+        kind, _, short = name.partition(".")
+        if kind != "check" or not NAME_RE.match(short):
+            raise ConfigError("%s: a section is named check.<name>" % where)
+        sec = cp[name]
+        check_keys(sec, CHECK_KEYS, where)
+        if not sec.get("command", "").strip():
+            raise ConfigError("%s: missing 'command'" % where)
+        t = Test(name=name, kind="check", points=0, lab="project",
+                 timeout=get_number(sec, "timeout", where, 300),
+                 what=clean(sec.get("what", ""), 200),
+                 command=sec["command"].strip())
+        if t.timeout <= 0:
+            raise ConfigError("%s: timeout must be more than 0" % where)
+        checks.append(t)
+    return checks
+
+
+# ---------------------------------------------------------------- runners
+
+@dataclass
+class Choice:
+    name: Optional[str]         # "host", "qemu", or None (guest tests skip)
+    why: str
+    kvm_ok: bool
+    kvm_why: str
+    hw_flag: str                # "vmx", "svm" or ""
+    qemu: object = None         # the qemu runner module, when chosen
+    skip_why: str = ""          # why guest tests skip, when name is None
+    auto: bool = False          # chosen by RUNNER=auto
+    probe: object = None        # () -> (qemu module or None, why)
+    probed: object = None       # probe's answer, once asked
+
+    def lab_machine(self):
+        """The lab machine's runner module, or None, and why."""
+        if self.probed is None:
+            self.probed = self.probe() if self.probe else (None, "no lab machine")
+        return self.probed
+
+
+def probe_kvm(dev):
+    """Can dev be opened read-write? (ok, why not)."""
+    try:
+        fd = os.open(dev, os.O_RDWR | os.O_CLOEXEC)
+    except OSError as e:
+        why = e.strerror or str(e)
+        if e.errno in (errno.EACCES, errno.EPERM):
+            why += "; add yourself to group kvm"
+        return False, "%s not usable (%s)" % (dev, why)
+    os.close(fd)
+    return True, ""
+
+
+def cpu_virt_flag(cpuinfo="/proc/cpuinfo"):
+    """'vmx' or 'svm' when the CPU offers hardware virtualization, else ''."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.partition(":")[2].split())
+                    for flag in ("vmx", "svm"):
+                        if flag in flags:
+                            return flag
+                    return ""
+    except OSError:
+        pass
+    return ""
+
+
+def probe_qemu(root):
+    """(module or None, one line saying why) for the lab-machine runner."""
+    try:
+        mod = importlib.import_module("grading.runners.qemu")
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("grading.runners"):
+            return None, "no lab-machine runner (grading/runners/qemu.py)"
+        return None, "grading/runners/qemu.py does not load: %s" % clean(e, 100)
+    except Exception as e:
+        return None, "grading/runners/qemu.py does not load: %s" % clean(e, 100)
+    if not hasattr(mod, "run_jobs"):
+        return None, "grading/runners/qemu.py has no run_jobs()"
+    check = getattr(mod, "available", None)
+    if check is None:
+        return mod, "lab machine"
+    try:
+        ans = check(root)
+    except Exception as e:
+        return None, "lab machine check failed: %s" % clean(e, 100)
+    if isinstance(ans, tuple):
+        ok, why = bool(ans[0]), (clean(ans[1], 100) if len(ans) > 1 and ans[1] else "")
+    else:
+        ok, why = bool(ans), ""
+    if ok:
+        return mod, why or "lab machine ready"
+    return None, why or "lab machine not built — make labvm"
+
+
+def choose_runner(requested, source, kvm_dev, cpuinfo="/proc/cpuinfo",
+                  qemu_probe=None):
+    """Pick the runner for guest tests (grading/README.md, "Runners")."""
+    kvm_ok, kvm_why = probe_kvm(kvm_dev)
+    flag = cpu_virt_flag(cpuinfo) if kvm_ok else ""
+    kind = ("%s is hardware-backed: %s" % (kvm_dev, flag) if flag
+            else "software KVM" if kvm_ok else kvm_why)
+    c = Choice(None, "", kvm_ok, kvm_why, flag, probe=qemu_probe,
+               auto=requested == "auto")
+    if requested == "host":
+        c.name = "host" if kvm_ok else None
+        c.why = "%s; %s" % (source, kind)
+        c.skip_why = kvm_why
+        return c
+    if requested == "qemu":
+        mod, qwhy = c.lab_machine()
+        if mod is not None:
+            c.name, c.qemu = "qemu", mod
+            c.why = "%s; %s" % (source, qwhy)
+        else:
+            c.why = "%s, but %s" % (source, qwhy)
+            c.skip_why = qwhy
+        return c
+    # auto
+    if kvm_ok and flag:
+        c.name = "host"
+        c.why = kind
+        return c
+    mod, qwhy = c.lab_machine()
+    if mod is not None:
+        c.name, c.qemu = "qemu", mod
+        c.why = "%s on this machine; %s" % (kind, qwhy)
+    elif kvm_ok:
+        c.name = "host"
+        c.why = "software KVM; %s" % qwhy
+    else:
+        c.why = c.skip_why = "%s; %s" % (kind, qwhy)
+    return c
+
+
+def target(t, choice):
+    """Where test t runs: ("host"|"qemu", "") or (None, skip reason)."""
+    if t.kind not in ("guest", "cli") or t.needs == "none":
+        return "host", ""
+    if choice.name is None:
+        return None, "skipped: " + (choice.skip_why or choice.why)
+    if choice.name == "qemu":
+        return "qemu", ""
+    if not choice.kvm_ok:
+        return None, "skipped: " + choice.kvm_why
+    if t.module_options:
+        # Only the lab machine can load KVM with other parameters.
+        mod, why = choice.lab_machine() if choice.auto else (None, "")
+        if mod is not None:
+            choice.qemu = mod
+            return "qemu", ""
+        return None, ("skipped: needs KVM module options '%s', which only the "
+                      "lab machine can set (make labvm)" % t.module_options)
+    if t.needs == "fast-kvm" and not choice.hw_flag:
+        return None, ("skipped: needs a hardware-speed KVM; this machine's is "
+                      "software-only (the lab machine runs it: make labvm)")
+    return "host", ""
+
+
+class LabMachineTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise LabMachineTimeout()
+
+
+def run_qemu_bounded(mod, jobs, root, opts):
+    """Run the lab machine's batch under an alarm, so that a stuck lab
+    machine cannot hang the grader; the exception it raises unwinds the
+    runner, which stops QEMU on its way out. Returns {name: JobResult}."""
+    limit = sum(j.timeout for j in jobs) + QEMU_SLACK_PER_JOB * len(jobs) + QEMU_SLACK
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        results = mod.run_jobs(jobs, root, opts)
+        why = ""
+    except LabMachineTimeout:
+        results, why = [], "the lab machine did not answer within %ss" % fmt_num(limit)
+    except Exception as e:
+        results, why = [], "the lab machine failed: %s" % clean(e, 100)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    got = {r.name: r for r in (results or [])}
+    for j in jobs:
+        if j.name not in got:
+            got[j.name] = JobResult(j.name, None, None, b"", b"",
+                                    reason=why or "the lab machine returned no result")
+    return got
+
+
+# ---------------------------------------------------------------- judging
+
+def make_job(t, lab):
+    if t.kind == "unit":
+        suite = t.name.partition(".")[2]
+        return Job(name=t.name, argv=[lab.unit], timeout=t.timeout,
+                   env={"CK_RUN_SUITE": suite, "CK_FORK": "yes",
+                        "CK_VERBOSITY": "normal"})
+    if t.kind == "check":
+        return Job(name=t.name, argv=["/bin/sh", "-c", t.command],
+                   timeout=t.timeout, output_cap=CHECK_OUTPUT_CAP)
+    argv = [lab.vmm] + t.args
+    if t.guest:
+        argv.append(os.path.join("guests", "out", t.guest))
+    return Job(name=t.name, argv=argv, timeout=t.timeout,
+               module_options=t.module_options)
+
+
+def missing_file(t, lab, root):
+    """A one-line reason when what the test runs has not been built."""
+    if t.kind == "unit":
+        if not os.path.isfile(os.path.join(root, lab.unit)):
+            return "unit-test runner %s not built (make -C %s)" % (lab.unit, lab.rel)
+    elif t.kind in ("guest", "cli"):
+        if not os.path.isfile(os.path.join(root, lab.vmm)):
+            return "VMM %s not built (make -C %s)" % (lab.vmm, lab.rel)
+        # A cli test may name a missing guest on purpose.
+        g = os.path.join("guests", "out", t.guest)
+        if t.kind == "guest" and not os.path.isfile(os.path.join(root, g)):
+            return "guest %s not built (make -C guests)" % g
+    return ""
+
+
+def is_leftover(reason):
+    return reason.startswith("left ")
+
+
+def judge(t, r):
+    """The one-line reason test t failed given its run r, or "" on a pass."""
+    if r.reason and not is_leftover(r.reason):
+        return r.reason
+    if t.kind == "unit":
+        why = judge_unit(t, r)
+    elif t.kind == "check":
+        why = judge_check(r)
+    else:
+        why = judge_guest(t, r)
+    if r.reason:
+        why = "%s; %s" % (why, r.reason) if why else r.reason
+    return why
+
+
+def judge_guest(t, r):
+    if r.signal is not None:
+        return "crashed: %s" % sig_name(r.signal)
+    if r.status is None:
+        return "did not finish"
+    if r.status != t.status:
+        why = "exit status %d, expected %d" % (r.status, t.status)
+        hint = first_line(r.stderr)
+        return "%s (stderr: %s)" % (why, hint) if hint else why
+    if t.transcript is not None:
+        diff = transcript_diff(t.transcript, r.stdout)
+        if diff:
+            return diff
+    if t.stderr_re is not None:
+        text = r.stderr.decode("utf-8", "backslashreplace")
+        if not t.stderr_re.search(text):
+            return "stderr does not match /%s/" % t.stderr_re.pattern
+    return ""
+
+
+def judge_unit(t, r):
+    text = (r.stdout + b"\n" + r.stderr).decode("utf-8", "backslashreplace")
+    m = CHECK_FAIL_RE.search(text)
+    failure = ""
+    if m:
+        failure = "%s (%s:%s): %s" % (m.group("test"), m.group("file"),
+                                      m.group("line"), m.group("msg").strip())
+    if r.signal is not None:
+        why = "crashed: %s" % sig_name(r.signal)
+        return "%s; %s" % (why, failure) if failure else why
+    if r.status != 0:
+        if failure:
+            return failure
+        hint = last_line(r.stderr) or last_line(r.stdout)
+        why = "exit status %s" % r.status
+        return "%s: %s" % (why, hint) if hint else why
+    s = CHECK_SUMMARY_RE.search(text)
+    if s and int(s.group(1)) == 0:
+        return "suite '%s' ran no tests (is it in the runner?)" % t.name.partition(".")[2]
+    return ""
+
+
+def judge_check(r):
+    if r.signal is not None:
+        return "crashed: %s" % sig_name(r.signal)
+    if r.status != 0:
+        hint = last_line(r.stderr) or last_line(r.stdout)
+        why = "exit status %s" % r.status
+        return "%s: %s" % (why, hint) if hint else why
+    return ""
+
+
+def settle(t, r, why):
+    t.detail = r
+    t.reason = clean(why)
+    if why:
+        t.result, t.earned = "FAIL", 0
+    else:
+        t.result, t.earned = "PASS", t.points
+
+
+# ---------------------------------------------------------------- the report
+
+class Report:
+    def __init__(self, verbose=False):
+        self.lines = []
+        self.verbose = verbose
+
+    def say(self, line=""):
+        self.lines.append(line)
+        print(line, flush=True)
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+def table_head(rep, width):
+    rep.say("  %-*s  %7s  %-6s  %s" % (width, "test", "points", "result", "reason"))
+
+
+def table_row(rep, t, width):
+    pts = "-" if t.kind == "check" else "%s/%s" % (fmt_num(t.earned), fmt_num(t.points))
+    line = "  %-*s  %7s  %-6s  %s" % (width, t.name, pts, t.result, t.reason)
+    rep.say(line.rstrip())
+    if rep.verbose and t.result == "FAIL" and t.job is not None:
+        env = ["%s=%s" % kv for kv in sorted(t.job.env.items())]
+        rep.say("      run: %s" % clean(shlex.join(env + t.job.argv), 300))
+    if rep.verbose and t.result == "FAIL" and t.detail is not None:
+        for label, data in (("stdout", t.detail.stdout), ("stderr", t.detail.stderr)):
+            lines = data.decode("utf-8", "backslashreplace").splitlines()
+            if not lines:
+                continue
+            shown = lines[-20:]
+            rep.say("      %s%s:" % (label, " (last 20 lines)" if len(lines) > 20 else ""))
+            for l in shown:
+                rep.say("        " + clean(l, 200))
+
+
+def score_line(tests, label=""):
+    earned = sum(t.earned for t in tests if t.kind != "check")
+    total = sum(t.points for t in tests if t.kind != "check")
+    skipped = [t for t in tests if t.result == "SKIP" and t.kind != "check"]
+    line = "Score: %s/%s" % (fmt_num(earned), fmt_num(total))
+    if label:
+        line += " " + label
+    if skipped:
+        line += " (%s worth %s points did not run and earned nothing)" % (
+            plural(len(skipped), "skipped test"),
+            fmt_num(sum(t.points for t in skipped)))
+    return line
+
+
+def skip_banner(rep, tests):
+    skipped = [t for t in tests if t.result == "SKIP"]
+    if not skipped:
+        return
+    why = {}
+    for t in skipped:
+        why.setdefault(t.reason[len("skipped: "):], []).append(t)
+    bar = "*" * 72
+    rep.say(bar)
+    rep.say("*** %s did NOT run and earned no points." % plural(len(skipped), "test"))
+    for reason, ts in why.items():
+        rep.say("*** %d: %s" % (len(ts), reason))
+    rep.say("*** SKIP is not PASS: grade on a machine where these tests can run.")
+    rep.say(bar)
+
+
+def grade_tests(rep, tests, lab, choice, root, opts, width):
+    """Run and print the tests of one lab (or the project checks) in order."""
+    plan = []
+    for t in tests:
+        where, skip = target(t, choice)
+        if where is None:
+            t.result, t.reason = "SKIP", clean(skip)
+        else:
+            missing = missing_file(t, lab, root) if lab else ""
+            if missing:
+                t.result, t.reason = "FAIL", clean(missing)
+                where = None
+        plan.append((t, where))
+
+    qemu_results = None
+    for t, where in plan:
+        if where == "host":
+            job = t.job = make_job(t, lab)
+            r = host_runner.run_jobs([job], root, opts)[0]
+            settle(t, r, judge(t, r))
+        elif where == "qemu":
+            if qemu_results is None:
+                for u, w in plan:
+                    if w == "qemu":
+                        u.job = make_job(u, lab)
+                jobs = [u.job for u, w in plan if w == "qemu"]
+                qemu_results = run_qemu_bounded(choice.qemu, jobs, root, opts)
+            r = qemu_results[t.name]
+            settle(t, r, judge(t, r))
+        table_row(rep, t, width)
+
+
+def lab_heading(lab):
+    n = lab.number
+    label = "Lab %02d" % n if isinstance(n, int) else "Final"
+    return "%s: %s (%s)" % (label, lab.title or "untitled", lab.rel)
+
+
+def result_json(rep, labs, checks):
+    tests = []
+    for t in [t for lab in labs for t in lab.tests] + checks:
+        tests.append({
+            "name": t.name,
+            "score": t.earned,
+            "max_score": t.points,
+            "status": "passed" if t.result == "PASS" else "failed",
+            "output": t.reason,
+            "extra_data": {"result": {"PASS": "passed", "FAIL": "failed",
+                                      "SKIP": "skipped"}[t.result],
+                           "lab": t.lab, "what": t.what},
+        })
+    return {
+        "score": sum(t.earned for lab in labs for t in lab.tests),
+        "output": rep.text(),
+        "tests": tests,
+    }
+
+
+def write_json(path, data):
+    d = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(d, exist_ok=True)
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except OSError as e:
+        raise ConfigError("cannot write %s: %s" % (path, e.strerror or e))
+
+
+# ---------------------------------------------------------------- main
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="grade.py",
+        description="Grade a vmmlab lab (see grading/README.md).")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--lab", metavar="N", help="grade lab N (a number, or 'final')")
+    which.add_argument("--all", action="store_true",
+                       help="grade every lab, final/, then the project checks")
+    p.add_argument("--runner", choices=("host", "qemu", "auto"),
+                   help="where guest tests run (default: $RUNNER, else auto)")
+    p.add_argument("--json", metavar="PATH",
+                   help="where to write results.json (default: grading/out/results.json)")
+    p.add_argument("--root", metavar="DIR", default=GRADER_ROOT,
+                   help="the repository to grade (default: the one holding this grader)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show the output of failed tests")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    root = os.path.abspath(args.root)
+    if not os.path.isdir(root):
+        raise ConfigError("--root %s: not a directory" % args.root)
+
+    if args.runner:
+        requested, source = args.runner, "--runner %s" % args.runner
+    else:
+        env = os.environ.get("RUNNER", "").strip()
+        if env and env not in ("host", "qemu", "auto"):
+            raise ConfigError("RUNNER=%s: expected host, qemu or auto" % env)
+        requested = env or "auto"
+        source = "RUNNER=%s" % env if env else "auto"
+
+    # Load every test list before running anything, so that a bad one
+    # stops the run at once.
+    if args.all:
+        found = find_labs(root)
+        if not found:
+            raise ConfigError("no labs with tests/grade.ini under %s" % os.path.join(root, "labs"))
+        labs = [load_lab(root, n, p) for n, p in found]
+        checks = load_checks(root)
+    else:
+        n, p = find_lab(root, args.lab.strip())
+        labs = [load_lab(root, n, p)]
+        checks = []
+    json_path = args.json or os.path.join(root, "grading", "out", "results.json")
+
+    kvm_dev = os.environ.get("VMMLAB_KVM_DEV") or "/dev/kvm"
+    choice = choose_runner(requested, source, kvm_dev,
+                           qemu_probe=lambda: probe_qemu(root))
+    # Runners may print progress (lab machine boots) on stderr.
+    opts = {"verbose": args.verbose, "kvm_dev": kvm_dev,
+            "log": lambda msg: print(msg, file=sys.stderr, flush=True)}
+
+    rep = Report(args.verbose)
+    everything = [t for lab in labs for t in lab.tests] + checks
+    width = max(len("test"), max(len(t.name) for t in everything))
+    rep.say("vmmlab grader: %s" % ("all labs" if args.all else lab_heading(labs[0])))
+    if choice.name:
+        rep.say("runner: %s (%s)" % (choice.name, choice.why))
+    else:
+        rep.say("runner: none (%s): guest tests will be SKIPPED" % choice.why)
+
+    for lab in labs:
+        rep.say()
+        if args.all:
+            rep.say(lab_heading(lab))
+        table_head(rep, width)
+        grade_tests(rep, lab.tests, lab, choice, root, opts, width)
+        if not args.verbose and any(t.result == "FAIL" for t in lab.tests):
+            rep.say("(-v shows how each failed test was run and what it printed)")
+        rep.say(score_line(lab.tests))
+    if checks:
+        rep.say()
+        rep.say("Project checks (no points)")
+        table_head(rep, width)
+        grade_tests(rep, checks, None, choice, root, opts, width)
+
+    graded = [t for lab in labs for t in lab.tests]
+    rep.say()
+    if args.all:
+        rep.say(score_line(graded, "(all labs)"))
+    skip_banner(rep, everything)
+    passed = sum(t.result == "PASS" for t in everything)
+    failed = sum(t.result == "FAIL" for t in everything)
+    skipped = sum(t.result == "SKIP" for t in everything)
+
+    closing = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        closing += ", %d skipped" % skipped
+    rep.lines.append(closing)
+    try:
+        write_json(json_path, result_json(rep, labs, checks))
+    except ConfigError as e:
+        print(closing, flush=True)
+        print("grade.py: %s" % e, file=sys.stderr)
+        return 2
+    print(closing, flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.stdout.reconfigure(errors="backslashreplace")
+        sys.exit(main())
+    except ConfigError as e:
+        print("grade.py: %s" % e, file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("grade.py: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader of the report went away (| head): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

@@ -1,0 +1,831 @@
+"""Tests of the autograder itself (grading/grade.py and grading/runners/host.py).
+
+Each test builds a throwaway repository (fakes.py: a grade.ini, a fake VMM
+that runs little command-file "guests", a fake Check runner) and runs
+grade.py on it as a student would, then checks the report, the exit status
+and results.json against grading/README.md. The expected reasons are the
+formats that README promises, not text copied from a run.
+
+Run: python3 -m unittest discover -s grading/tests
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+GRADE = os.path.join(REPO, "grading", "grade.py")
+sys.path.insert(0, HERE)
+sys.path.insert(0, REPO)
+
+import fakes                       # noqa: E402
+from grading import grade          # noqa: E402
+
+LAB_HEAD = """
+[lab]
+number = 1
+title = fake lab
+vmm = build/vmm                ; relative to the lab folder
+unit = build/unit-tests
+"""
+
+HELLO = "args --mem 16M\nout Hello\nout World\nexit 0\n"
+HELLO_TXT = "Hello\nWorld\n"
+
+
+class Run:
+    """One finished run of grade.py."""
+
+    def __init__(self, proc, seconds, json_path):
+        self.status = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+        self.seconds = seconds
+        self.lines = self.out.splitlines()
+        self.json = None
+        if os.path.exists(json_path):
+            with open(json_path) as f:
+                self.json = json.load(f)
+
+    def row(self, name):
+        """(points, result, reason) of a table row."""
+        for line in self.lines:
+            m = re.match(r"^  (\S+)\s+(\S+)\s+(PASS|FAIL|SKIP)(?:\s+(.*))?$", line)
+            if m and m.group(1) == name:
+                return m.group(2), m.group(3), m.group(4) or ""
+        raise AssertionError("no row for %s in:\n%s" % (name, self.out))
+
+    def test(self, name):
+        for t in self.json["tests"]:
+            if t["name"] == name:
+                return t
+        raise AssertionError("no %s in results.json" % name)
+
+
+class GraderCase(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="vmmlab-grade-test-")
+        self.pidfiles = []
+
+    def tearDown(self):
+        # Whatever the outcome, leave nothing running.
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def pidfile(self, name):
+        path = os.path.join(self.root, name + ".pid")
+        self.pidfiles.append(path)
+        return path
+
+    def pids(self):
+        pids = []
+        for path in self.pidfiles:
+            try:
+                with open(path) as f:
+                    pids.append(int(f.read()))
+            except (OSError, ValueError):
+                pass
+        return pids
+
+    def grade(self, *args, env=None, bound=30):
+        """Run grade.py on the throwaway repository; insist it ends within
+        bound seconds and leaves no process of ours running."""
+        e = dict(os.environ)
+        e.pop("RUNNER", None)
+        e["VMMLAB_KVM_DEV"] = "/dev/null"   # opens read-write anywhere
+        e.update(env or {})
+        json_path = os.path.join(self.root, "grading", "out", "results.json")
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, GRADE, "--root", self.root] + list(args),
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, env=e, timeout=bound + 60)
+        seconds = time.monotonic() - start
+        self.assertLess(seconds, bound, "the grader took %.1fs" % seconds)
+        self.assertEqual(self.stray(), [], "processes left running")
+        return Run(proc, seconds, json_path)
+
+    def stray(self):
+        """Live processes started from the throwaway repository."""
+        left = []
+        for pid in self.pids():
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    state = f.read().rpartition(")")[2].split()[0]
+            except OSError:
+                continue
+            if state not in ("Z", "X"):
+                left.append(pid)
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % name, "rb") as f:
+                    cmd = f.read()
+            except OSError:
+                continue
+            if self.root.encode() in cmd:
+                left.append(int(name))
+        return left
+
+    def closing(self, run):
+        return run.lines[-1]
+
+
+class TestScoring(GraderCase):
+    def full_lab(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [unit.good]
+            points = 3
+            timeout = 10
+            what = a suite that passes
+
+            [guest.hello]
+            points = 2
+            timeout = 10
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            what = prints two lines
+
+            [guest.exit-code]
+            points = 1.5
+            timeout = 10
+            guest = exit.bin
+            status = 15
+            stderr = ^vm: guest wrote \\d+ to the exit device$
+
+            [guest.quiet]
+            points = 1
+            timeout = 10
+            guest = quiet.bin
+            status = 0
+            transcript = quiet/expected.txt
+
+            [guest.thread]
+            points = 1
+            timeout = 10
+            guest = thread.bin
+            status = 0
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        fakes.make_guest(self.root, "exit", "err vm: guest wrote 7 to the exit device\nexit 15\n")
+        fakes.make_guest(self.root, "quiet", "stdin\nexit 0\n", "")
+        # A thread still running when the process exits dies with it.
+        fakes.make_guest(self.root, "thread", "thread\nexit 0\n")
+
+    def test_correct_vmm_gets_full_marks(self):
+        self.full_lab()
+        run = self.grade("--lab", "1", "--runner", "host",
+                         env={"CK_RUN_CASE": "only-this-one"})
+        self.assertEqual(run.status, 0, run.out + run.err)
+        for name in ("unit.good", "guest.hello", "guest.exit-code",
+                     "guest.quiet", "guest.thread"):
+            self.assertEqual(run.row(name)[1:], ("PASS", ""), name)
+        self.assertEqual(run.row("guest.exit-code")[0], "1.5/1.5")
+        self.assertIn("Score: 8.5/8.5", run.lines)
+        self.assertEqual(self.closing(run), "5 passed, 0 failed")
+        self.assertNotIn("SKIP", run.out)
+        self.assertIn("runner: host (--runner host; software KVM)", run.lines)
+
+        j = run.json
+        self.assertEqual(j["score"], 8.5)
+        self.assertEqual([t["name"] for t in j["tests"]],
+                         ["unit.good", "guest.hello", "guest.exit-code",
+                          "guest.quiet", "guest.thread"])
+        t = run.test("guest.hello")
+        self.assertEqual((t["score"], t["max_score"], t["status"]), (2, 2, "passed"))
+        self.assertEqual(t["extra_data"], {"result": "passed", "lab": 1,
+                                           "what": "prints two lines"})
+        self.assertIn("Score: 8.5/8.5", j["output"])
+
+    def test_json_path_option(self):
+        self.full_lab()
+        path = os.path.join(self.root, "elsewhere", "deep", "r.json")
+        run = self.grade("--lab", "01", "--runner", "host", "--json", path)
+        self.assertEqual(run.status, 0)
+        with open(path) as f:
+            self.assertEqual(json.load(f)["score"], 8.5)
+        self.assertIsNone(run.json)   # the default path was not written
+
+    def test_each_failure_costs_only_its_points(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [unit.good]
+            points = 3
+            [unit.bad]
+            points = 2
+            [unit.missing]
+            points = 1
+            [unit.crash]
+            points = 1
+
+            [guest.hello]
+            points = 2
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+
+            [guest.segv]
+            points = 2
+            guest = segv.bin
+            status = 0
+
+            [guest.hang]
+            points = 3
+            timeout = 2
+            guest = hang.bin
+            status = 0
+
+            [guest.flood]
+            points = 2
+            guest = flood.bin
+            status = 0
+
+            [guest.fork]
+            points = 2
+            guest = fork.bin
+            status = 0
+
+            [guest.fork-pgrp]
+            points = 2
+            guest = fork-pgrp.bin
+            status = 0
+
+            [guest.daemon]
+            points = 2
+            guest = daemon.bin
+            status = 0
+
+            [guest.status]
+            points = 2
+            guest = status.bin
+            status = 1
+
+            [guest.differs]
+            points = 2
+            guest = differs.bin
+            status = 0
+            transcript = hello/expected.txt
+
+            [guest.short]
+            points = 2
+            guest = short.bin
+            status = 0
+            transcript = hello/expected.txt
+
+            [guest.long]
+            points = 2
+            guest = long.bin
+            status = 0
+            transcript = hello/expected.txt
+
+            [guest.no-newline]
+            points = 2
+            guest = nonl.bin
+            status = 0
+            transcript = hello/expected.txt
+
+            [guest.stderr]
+            points = 1
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            stderr = ^panic
+
+            [guest.hello-again]
+            points = 4
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        fakes.make_guest(self.root, "segv", "out a\nsegv\n")
+        fakes.make_guest(self.root, "hang", "out started\nhang\n")
+        fakes.make_guest(self.root, "flood", "flood\n")
+        fakes.make_guest(self.root, "fork", "fork %s\nexit 0\n" % self.pidfile("fork"))
+        fakes.make_guest(self.root, "fork-pgrp", "fork-pgrp %s\nexit 0\n" % self.pidfile("pgrp"))
+        fakes.make_guest(self.root, "daemon", "daemon %s\nexit 0\n" % self.pidfile("daemon"))
+        fakes.make_guest(self.root, "status", "err vm: triple fault\nexit 4\n")
+        fakes.make_guest(self.root, "differs", "out Hello\nout Wrld\n")
+        fakes.make_guest(self.root, "short", "out Hello\n")
+        fakes.make_guest(self.root, "long", "out Hello\nout World\nout again\n")
+        fakes.make_guest(self.root, "nonl", "out Hello\noutn World\n")
+
+        run = self.grade("--lab", "1", "--runner", "host", bound=2 * 3 + 10)
+        self.assertEqual(run.status, 1, run.out + run.err)
+        want = {
+            "unit.good": ("3/3", "PASS", ""),
+            "unit.bad": ("0/2", "FAIL", "test_sum (test_sum.c:42): Assertion "
+                         "'sum(1, 1) == 3' failed: sum(1, 1) == 2, 3 == 3"),
+            "unit.missing": ("0/1", "FAIL", "suite 'missing' ran no tests (is it in the runner?)"),
+            "unit.crash": ("0/1", "FAIL", "crashed: SIGSEGV"),
+            "guest.hello": ("2/2", "PASS", ""),
+            "guest.segv": ("0/2", "FAIL", "crashed: SIGSEGV"),
+            "guest.hang": ("0/3", "FAIL", "timed out after 2s"),
+            "guest.flood": ("0/2", "FAIL", "floods output (more than 256 KiB)"),
+            "guest.fork": ("0/2", "FAIL", "left 1 process behind"),
+            "guest.fork-pgrp": ("0/2", "FAIL", "left 1 process behind"),
+            "guest.daemon": ("0/2", "FAIL", "left 1 process behind"),
+            "guest.status": ("0/2", "FAIL", "exit status 4, expected 1 (stderr: vm: triple fault)"),
+            "guest.differs": ("0/2", "FAIL", "transcript differs at line 2: "
+                              "expected 'World', got 'Wrld'"),
+            "guest.short": ("0/2", "FAIL", "transcript differs at line 2: "
+                            "missing line (expected 'World')"),
+            "guest.long": ("0/2", "FAIL", "transcript differs at line 3: extra line 'again'"),
+            "guest.no-newline": ("0/2", "FAIL", "transcript differs at line 2: "
+                                 "expected 'World\\n', got 'World'"),
+            "guest.stderr": ("0/1", "FAIL", "stderr does not match /^panic/"),
+            "guest.hello-again": ("4/4", "PASS", ""),
+        }
+        for name, row in want.items():
+            self.assertEqual(run.row(name), row, name)
+        self.assertIn("Score: 9/37", run.lines)
+        self.assertEqual(self.closing(run), "3 passed, 15 failed")
+        self.assertEqual(len(self.pids()), 3)   # the leftovers did start
+
+        j = run.json
+        self.assertEqual(j["score"], 9)
+        self.assertEqual(len(j["tests"]), len(want))
+        for t in j["tests"]:
+            pts, result, reason = want[t["name"]]
+            self.assertEqual(t["output"], reason)
+            self.assertEqual(t["status"], "passed" if result == "PASS" else "failed")
+            self.assertEqual(t["extra_data"]["result"], t["status"])
+            self.assertEqual("%g/%g" % (t["score"], t["max_score"]), pts)
+
+    def test_not_built(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [unit.good]
+            points = 1
+            [guest.hello]
+            points = 2
+            guest = hello.bin
+            status = 0
+            [guest.unbuilt-guest]
+            points = 2
+            guest = nowhere.bin
+            status = 0
+            """, vmm=False, unit=False)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.status, 1)
+        self.assertEqual(run.row("unit.good"), ("0/1", "FAIL", "unit-test runner "
+                         "labs/01-fake/build/unit-tests not built (make -C labs/01-fake)"))
+        self.assertEqual(run.row("guest.hello"), ("0/2", "FAIL", "VMM "
+                         "labs/01-fake/build/vmm not built (make -C labs/01-fake)"))
+        self.assertEqual(self.closing(run), "0 passed, 3 failed")
+
+    def test_vmm_that_cannot_run(self):
+        lab = fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [guest.hello]
+            points = 2
+            guest = hello.bin
+            status = 0
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        os.chmod(os.path.join(lab, "build", "vmm"), 0o644)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.row("guest.hello"), ("0/2", "FAIL", "could not run "
+                         "labs/01-fake/build/vmm: Permission denied"))
+
+
+class TestCli(GraderCase):
+    def test_cli_tests(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [cli.missing-guest]
+            points = 1
+            guest = no-such-guest.bin
+            status = 2
+            stderr = \\Afake vmm: no guest\\n\\Z
+            [cli.no-guest]
+            points = 2
+            args = --mem 1M
+            status = 0
+            [cli.wants-kvm]
+            points = 3
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            needs = kvm
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        # This fake VMM checks its command line only.
+        vmm = os.path.join(self.root, "labs", "01-fake", "build", "vmm")
+        fakes.write(vmm, "#!/bin/sh\n"
+                    "case \"$*\" in\n"
+                    "'--mem 1M') exit 0 ;;\n"
+                    "'--mem 16M guests/out/hello.bin') exit 0 ;;\n"
+                    "*) test -f \"$1\" || { echo 'fake vmm: no guest' >&2; exit 2; } ;;\n"
+                    "esac\n", 0o755)
+        run = self.grade("--lab", "1", env={"VMMLAB_KVM_DEV": "/nonexistent",
+                                            "RUNNER": "host"})
+        self.assertEqual(run.row("cli.missing-guest"), ("1/1", "PASS", ""))
+        self.assertEqual(run.row("cli.no-guest"), ("2/2", "PASS", ""))
+        self.assertEqual(run.row("cli.wants-kvm")[1], "SKIP")
+        self.assertEqual(self.closing(run), "2 passed, 0 failed, 1 skipped")
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(self.closing(run), "3 passed, 0 failed")
+
+
+class TestSkip(GraderCase):
+    def lab(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [unit.good]
+            points = 3
+            [guest.hello]
+            points = 2
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            [guest.linux]
+            points = 5
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            needs = fast-kvm
+            [guest.bad-option]
+            points = 1
+            guest = hello.bin
+            args = --bogus
+            status = 2
+            needs = none
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+
+    def test_no_kvm_skips_guest_tests(self):
+        self.lab()
+        run = self.grade("--lab", "1", env={"VMMLAB_KVM_DEV": "/nonexistent",
+                                            "RUNNER": "host"})
+        self.assertEqual(run.status, 0, run.out + run.err)
+        why = "skipped: /nonexistent not usable (No such file or directory)"
+        self.assertEqual(run.row("unit.good"), ("3/3", "PASS", ""))
+        self.assertEqual(run.row("guest.hello"), ("0/2", "SKIP", why))
+        self.assertEqual(run.row("guest.linux"), ("0/5", "SKIP", why))
+        # needs = none: runs without KVM.
+        self.assertEqual(run.row("guest.bad-option"), ("1/1", "PASS", ""))
+        self.assertEqual(self.closing(run), "2 passed, 0 failed, 2 skipped")
+        self.assertIn("Score: 4/11 (2 skipped tests worth 7 points did not run "
+                      "and earned nothing)", run.lines)
+        self.assertIn("*** 2 tests did NOT run and earned no points.", run.lines)
+        self.assertIn("runner: none (RUNNER=host; /nonexistent not usable "
+                      "(No such file or directory)): guest tests will be SKIPPED", run.lines)
+
+        j = run.json
+        self.assertEqual(j["score"], 4)
+        t = run.test("guest.linux")
+        self.assertEqual((t["score"], t["max_score"], t["status"], t["output"]),
+                         (0, 5, "failed", why))
+        self.assertEqual(t["extra_data"]["result"], "skipped")
+
+    def test_fast_kvm_skips_on_software_kvm(self):
+        self.lab()
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.row("guest.hello"), ("2/2", "PASS", ""))
+        pts, result, why = run.row("guest.linux")
+        self.assertEqual((pts, result), ("0/5", "SKIP"))
+        self.assertTrue(why.startswith("skipped: needs a hardware-speed KVM"), why)
+        self.assertEqual(self.closing(run), "3 passed, 0 failed, 1 skipped")
+
+
+class TestAll(GraderCase):
+    def test_all_labs_then_checks(self):
+        fakes.make_lab(self.root, "02-second", LAB_HEAD.replace("number = 1", "number = 2") + """
+            [unit.good]
+            points = 4
+            [guest.hello]
+            points = 6
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            """)
+        fakes.make_lab(self.root, "01-first", LAB_HEAD + """
+            [guest.hello]
+            points = 2
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            [unit.bad]
+            points = 1
+            """)
+        final = os.path.join(self.root, "final")
+        fakes.write(os.path.join(final, "tests", "grade.ini"), LAB_HEAD.replace(
+            "fake lab", "the whole VMM") + "[unit.good]\npoints = 5\n")
+        fakes.write(os.path.join(final, "build", "unit-tests"),
+                    fakes.FAKE_UNIT % {"python": sys.executable}, 0o755)
+        # A folder without a test list is not a lab to grade.
+        os.makedirs(os.path.join(self.root, "labs", "03-unfinished", "src"))
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        fakes.write(os.path.join(self.root, "grading", "project.ini"), """
+; project checks
+[check.ok]
+command = test -d labs
+timeout = 10
+what = the labs are there
+
+[check.fails]
+command = echo working; echo 'lineage: labs/02-second/src/x.c differs' >&2; exit 3
+timeout = 10
+
+[check.slow]
+command = sleep 100
+timeout = 1
+""")
+        run = self.grade("--all", "--runner", "host")
+        self.assertEqual(run.status, 1)
+        self.assertEqual(run.row("check.ok"), ("-", "PASS", ""))
+        self.assertEqual(run.row("check.fails"), ("-", "FAIL", "exit status 3: "
+                         "lineage: labs/02-second/src/x.c differs"))
+        self.assertEqual(run.row("check.slow"), ("-", "FAIL", "timed out after 1s"))
+        heads = [l for l in run.lines if l.startswith("Lab ")]
+        self.assertEqual(heads, ["Lab 01: fake lab (labs/01-first)",
+                                 "Lab 02: fake lab (labs/02-second)"])
+        self.assertIn("Final: the whole VMM (final)", run.lines)
+        self.assertIn("Score: 2/3", run.lines)
+        self.assertIn("Score: 10/10", run.lines)
+        self.assertIn("Score: 17/18 (all labs)", run.lines)
+        self.assertEqual(self.closing(run), "5 passed, 3 failed")
+        j = run.json
+        self.assertEqual(j["score"], 17)
+        self.assertEqual([(t["name"], t["extra_data"]["lab"]) for t in j["tests"]],
+                         [("guest.hello", 1), ("unit.bad", 1), ("unit.good", 2),
+                          ("guest.hello", 2), ("unit.good", "final"),
+                          ("check.ok", "project"),
+                          ("check.fails", "project"), ("check.slow", "project")])
+        self.assertEqual(run.test("check.fails")["max_score"], 0)
+
+    def test_only_checks_with_all(self):
+        fakes.make_lab(self.root, "01-first", LAB_HEAD + "[unit.good]\npoints = 1\n")
+        fakes.write(os.path.join(self.root, "grading", "project.ini"),
+                    "[check.fails]\ncommand = false\n")
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(self.closing(run), "1 passed, 0 failed")
+        self.assertNotIn("check.fails", run.out)
+
+
+class TestBadInput(GraderCase):
+    def bad(self, grade_ini, message, *args):
+        fakes.make_lab(self.root, "01-fake", grade_ini)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        run = self.grade(*(args or ("--lab", "1")))
+        self.assertEqual(run.status, 2, run.out + run.err)
+        err = run.err.strip()
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn(message, err)
+        return run
+
+    def test_bad_test_lists(self):
+        where = "labs/01-fake/tests/grade.ini: "
+        cases = [
+            ("[unit.x]\npoints = 1\n", where + "missing the [lab] section"),
+            (LAB_HEAD, where + "no tests"),
+            (LAB_HEAD + "[unit.x]\npoints = many\n", "[unit.x]: points = 'many' is not a number"),
+            (LAB_HEAD + "[unit.x]\npoints = -1\n", "must be a non-negative number"),
+            (LAB_HEAD + "[unit.x]\ntimeout = 3\n", "[unit.x]: missing 'points'"),
+            (LAB_HEAD + "[unit.x]\npoints = 1\ntimeout = 0\n", "timeout must be more than 0"),
+            (LAB_HEAD + "[unit.x]\npoints = 1\npionts = 2\n", "unknown key 'pionts'"),
+            (LAB_HEAD + "[test.x]\npoints = 1\n", "[test.x]: a test section is named"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nstatus = 0\n", "[guest.x]: missing 'guest'"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\n", "[guest.x]: missing 'status'"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = zero\n",
+             "status = 'zero' is not an integer"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nneeds = gpu\n",
+             "needs = gpu (one of: kvm, fast-kvm, none)"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nstderr = (\n",
+             "stderr: bad regular expression"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\n"
+             "transcript = nowhere/expected.txt\n",
+             "transcript guests/nowhere/expected.txt: No such file or directory"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nargs = 'open\n",
+             "[guest.x]: args: No closing quotation"),
+            (LAB_HEAD.replace("number = 1", "number = 2") + "[unit.x]\npoints = 1\n",
+             "number = 2, but the folder is lab 1"),
+            (LAB_HEAD + "[unit.x]\npoints = 1\n[unit.x]\npoints = 2\n", "already exists"),
+        ]
+        for ini, message in cases:
+            with self.subTest(message=message):
+                self.bad(ini, message)
+
+    def test_bad_command_lines(self):
+        ok = LAB_HEAD + "[unit.good]\npoints = 1\n"
+        self.bad(ok, "no lab 7: no folder labs/07-*", "--lab", "7")
+        self.bad(ok, "--lab one: expected a lab number", "--lab", "one")
+        fakes.make_lab(self.root, "01-fake", ok)
+        run = self.grade("--lab", "1", env={"RUNNER": "fast"})
+        self.assertEqual((run.status, run.err.strip()),
+                         (2, "grade.py: RUNNER=fast: expected host, qemu or auto"))
+        run = self.grade("--lab", "1", "--runner", "fast")
+        self.assertEqual(run.status, 2)
+        run = self.grade()
+        self.assertEqual(run.status, 2)
+        os.makedirs(os.path.join(self.root, "labs", "04-empty"))
+        self.bad(ok, "labs/04-empty has no tests/grade.ini", "--lab", "4")
+
+    def test_bad_project_ini(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + "[unit.good]\npoints = 1\n")
+        fakes.write(os.path.join(self.root, "grading", "project.ini"), "[grader]\ncommand = true\n")
+        run = self.grade("--all", "--runner", "host")
+        self.assertEqual(run.status, 2)
+        self.assertIn("grading/project.ini: [grader]: a section is named check.<name>", run.err)
+
+
+class FakeLabMachine:
+    """Stands in for grading/runners/qemu.py: answers each job as told."""
+
+    def __init__(self, answer=None, sleep=0, error=None):
+        self.batches = []
+        self.answer = answer
+        self.sleep = sleep
+        self.error = error
+
+    def run_jobs(self, jobs, root, opts):
+        self.batches.append([j.name for j in jobs])
+        if self.sleep:
+            time.sleep(self.sleep)
+        if self.error:
+            raise self.error
+        return [self.answer(j) for j in jobs if self.answer(j) is not None]
+
+
+class TestLabMachine(GraderCase):
+    """The grader's side of the lab machine, in-process with a fake one."""
+
+    def lab(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [unit.good]
+            points = 1
+            [guest.hello]
+            points = 2
+            timeout = 1
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            [cli.bad-option]
+            points = 1
+            guest = hello.bin
+            args = --bogus
+            status = 2
+            [guest.exit]
+            points = 3
+            timeout = 0.5
+            guest = hello.bin
+            status = 3
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        return grade.load_lab(self.root, 1, os.path.join(self.root, "labs", "01-fake"))
+
+    def grade_with(self, machine):
+        lab = self.lab()
+        choice = grade.Choice("qemu", "test", False, "", "", qemu=machine)
+        rep = grade.Report()
+        out = open(os.devnull, "w")
+        saved, sys.stdout = sys.stdout, out
+        try:
+            grade.grade_tests(rep, lab.tests, lab, choice, self.root, {}, 20)
+        finally:
+            sys.stdout = saved
+            out.close()
+        return {t.name: (t.result, t.reason) for t in lab.tests}
+
+    def test_batch(self):
+        def answer(job):
+            if job.name == "guest.hello":
+                self.assertEqual(job.argv, ["labs/01-fake/build/vmm", "--mem", "16M",
+                                            "guests/out/hello.bin"])
+                return grade.JobResult(job.name, 0, None, HELLO_TXT.encode(), b"")
+            return None
+        machine = FakeLabMachine(answer)
+        got = self.grade_with(machine)
+        # Guest tests go to the lab machine in one batch; unit and cli
+        # tests run here.
+        self.assertEqual(machine.batches, [["guest.hello", "guest.exit"]])
+        self.assertEqual(got, {
+            "unit.good": ("PASS", ""),
+            "guest.hello": ("PASS", ""),
+            "cli.bad-option": ("PASS", ""),
+            "guest.exit": ("FAIL", "the lab machine returned no result"),
+        })
+
+    def test_stuck_lab_machine_is_bounded(self):
+        saved = grade.QEMU_SLACK, grade.QEMU_SLACK_PER_JOB
+        grade.QEMU_SLACK, grade.QEMU_SLACK_PER_JOB = 0.5, 0
+        try:
+            start = time.monotonic()
+            got = self.grade_with(FakeLabMachine(sleep=60))
+            self.assertLess(time.monotonic() - start, 10)
+        finally:
+            grade.QEMU_SLACK, grade.QEMU_SLACK_PER_JOB = saved
+        # 1 s + 0.5 s of time limits, 0.5 s of slack.
+        why = "the lab machine did not answer within 2s"
+        self.assertEqual(got["guest.hello"], ("FAIL", why))
+        self.assertEqual(got["guest.exit"], ("FAIL", why))
+        self.assertEqual(got["unit.good"], ("PASS", ""))
+
+    def test_broken_lab_machine(self):
+        got = self.grade_with(FakeLabMachine(error=OSError("no qemu")))
+        self.assertEqual(got["guest.hello"], ("FAIL", "the lab machine failed: no qemu"))
+
+
+class TestPieces(unittest.TestCase):
+    """The grader's parts, in-process."""
+
+    def test_transcript_diff(self):
+        d = grade.transcript_diff
+        self.assertEqual(d(b"a\nb\n", b"a\nb\n"), "")
+        self.assertEqual(d(b"a\nb\n", b"a\nc\n"),
+                         "transcript differs at line 2: expected 'b', got 'c'")
+        self.assertEqual(d(b"a\n", b""),
+                         "transcript differs at line 1: missing line (expected 'a')")
+        self.assertEqual(d(b"", b"\n"), "transcript differs at line 1: extra line ''")
+        self.assertEqual(d(b"a\n", b"a"),
+                         "transcript differs at line 1: expected 'a\\n', got 'a'")
+        self.assertEqual(d(b"\xe9\n", b"\x00\n"),
+                         "transcript differs at line 1: expected '\\\\xe9', got '\\x00'")
+
+    def test_clean_makes_one_short_printable_line(self):
+        s = grade.clean("a\nb\x1b[31m" + "x" * 500)
+        self.assertNotIn("\n", s)
+        self.assertNotIn("\x1b", s)
+        self.assertEqual(len(s), grade.REASON_MAX)
+        self.assertTrue(s.endswith("..."))
+
+    def choose(self, requested, kvm_dev, flags, qemu, source="auto"):
+        with tempfile.NamedTemporaryFile("w", suffix=".cpuinfo") as f:
+            f.write("processor\t: 0\nflags\t\t: fpu vme %s sse2\n" % flags)
+            f.flush()
+            return grade.choose_runner(requested, source, kvm_dev, f.name,
+                                       qemu_probe=lambda: qemu)
+
+    def test_runner_choice(self):
+        nobuilt = (None, "lab machine not built — make labvm")
+        ready = (object(), "lab machine ready")
+        c = self.choose("auto", "/dev/null", "vmx", ready)
+        self.assertEqual((c.name, c.why), ("host", "/dev/null is hardware-backed: vmx"))
+        c = self.choose("auto", "/dev/null", "svm", nobuilt)
+        self.assertEqual((c.name, c.why), ("host", "/dev/null is hardware-backed: svm"))
+        c = self.choose("auto", "/dev/null", "", nobuilt)
+        self.assertEqual((c.name, c.why),
+                         ("host", "software KVM; lab machine not built — make labvm"))
+        c = self.choose("auto", "/dev/null", "", ready)
+        self.assertEqual((c.name, c.why), ("qemu", "software KVM on this machine; lab machine ready"))
+        c = self.choose("auto", "/nonexistent", "vmx", nobuilt)
+        self.assertEqual((c.name, c.why), (None, "/nonexistent not usable (No such file "
+                                           "or directory); lab machine not built — make labvm"))
+        c = self.choose("auto", "/nonexistent", "", ready)
+        self.assertEqual(c.name, "qemu")
+        c = self.choose("host", "/dev/null", "", ready, "RUNNER=host")
+        self.assertEqual((c.name, c.why), ("host", "RUNNER=host; software KVM"))
+        c = self.choose("qemu", "/dev/null", "vmx", nobuilt, "--runner qemu")
+        self.assertEqual((c.name, c.why),
+                         (None, "--runner qemu, but lab machine not built — make labvm"))
+
+    def test_targets(self):
+        def t(**kw):
+            base = dict(name="guest.x", kind="guest", points=1, timeout=1)
+            base.update(kw)
+            return grade.Test(**base)
+        soft = grade.Choice("host", "", True, "", "")
+        hard = grade.Choice("host", "", True, "", "vmx")
+        qemu = grade.Choice("qemu", "", True, "", "")
+        none = grade.Choice(None, "no KVM", False, "/dev/kvm not usable (x)", "")
+        self.assertEqual(grade.target(t(), soft), ("host", ""))
+        self.assertEqual(grade.target(t(needs="fast-kvm"), hard), ("host", ""))
+        self.assertEqual(grade.target(t(needs="fast-kvm"), soft)[0], None)
+        self.assertEqual(grade.target(t(needs="fast-kvm"), qemu), ("qemu", ""))
+        self.assertEqual(grade.target(t(needs="none"), none), ("host", ""))
+        self.assertEqual(grade.target(t(kind="unit", name="unit.x"), none), ("host", ""))
+        self.assertEqual(grade.target(t(), none), (None, "skipped: no KVM"))
+        self.assertEqual(grade.target(t(module_options="kvm_amd npt=0"), hard)[0], None)
+        self.assertEqual(grade.target(t(module_options="kvm_amd npt=0"), qemu), ("qemu", ""))
+        # RUNNER=auto on a hardware host: the lab machine takes such a test
+        # when there is one.
+        lab = object()
+        auto = grade.Choice("host", "", True, "", "vmx", auto=True,
+                            probe=lambda: (lab, "ready"))
+        self.assertEqual(grade.target(t(module_options="kvm_amd npt=0"), auto), ("qemu", ""))
+        self.assertIs(auto.qemu, lab)
+        self.assertEqual(grade.target(t(), auto), ("host", ""))
+        auto = grade.Choice("host", "", True, "", "vmx", auto=True,
+                            probe=lambda: (None, "not built"))
+        self.assertEqual(grade.target(t(module_options="kvm_amd npt=0"), auto)[0], None)
+
+
+if __name__ == "__main__":
+    unittest.main()
