@@ -632,6 +632,16 @@ def judge_unit(t, r):
     return ""
 
 
+# A project check that exits with this status could not run here (the
+# automake convention); its last line of output says why.
+CHECK_SKIP_STATUS = 77
+
+
+def check_skipped(t, r):
+    return (t.kind == "check" and r.signal is None and not r.reason and
+            r.status == CHECK_SKIP_STATUS)
+
+
 def judge_check(r):
     if r.signal is not None:
         return "crashed: %s" % sig_name(r.signal)
@@ -737,7 +747,14 @@ def grade_tests(rep, tests, lab, choice, root, opts, width):
         if where == "host":
             job = t.job = make_job(t, lab)
             r = host_runner.run_jobs([job], root, opts)[0]
-            settle(t, r, judge(t, r))
+            if check_skipped(t, r):
+                t.detail = r
+                t.result = "SKIP"
+                t.reason = clean("skipped: " + (last_line(r.stdout) or
+                                                last_line(r.stderr) or
+                                                "the check could not run here"))
+            else:
+                settle(t, r, judge(t, r))
         elif where == "qemu":
             if qemu_results is None:
                 for u, w in plan:

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Differential tests: the same guest on QEMU and on a lab's VMM.
+
+    python3 grading/differential.py [--lab N] [--root DIR] [-v]
+
+For every guest of guests/qemu.ini, runs it under QEMU with TCG (no KVM:
+QEMU is the reference machine here) and on labs/NN-*/build/vmm, and
+compares the debug-console transcripts byte for byte and how each run
+ended. A mismatch fails with the first differing line. Exits 0 when all
+match, 1 on a mismatch, 77 (skipped) when QEMU or /dev/kvm is missing.
+"""
+
+import argparse
+import configparser
+import json
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+QEMU = "qemu-system-x86_64"
+# Both must finish long before this on TCG: the guests are tiny.
+TIME_LIMIT = 120
+
+
+def first_difference(want, got):
+    """'' if equal, else one line naming the first line that differs."""
+    a, b = want.split(b"\n"), got.split(b"\n")
+    for i in range(max(len(a), len(b))):
+        x = a[i] if i < len(a) else None
+        y = b[i] if i < len(b) else None
+        if x != y:
+            def show(v):
+                return "(no line)" if v is None else repr(v.decode("utf-8", "replace"))
+            return "line %d: qemu %s, vmm %s" % (i + 1, show(x), show(y))
+    return ""
+
+
+class Qmp:
+    """Just enough of QEMU's machine protocol to ask about the vCPU."""
+
+    def __init__(self, path, deadline):
+        self.sock = None
+        while time.time() < deadline:
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(path)
+                self.sock = s
+                break
+            except OSError:
+                time.sleep(0.05)
+        if not self.sock:
+            raise RuntimeError("QEMU's monitor socket never appeared")
+        self.sock.settimeout(10)
+        self.buf = b""
+        self.read()                      # the greeting
+        self.call("qmp_capabilities")
+
+    def read(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("QEMU closed its monitor")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, cmd, **args):
+        self.sock.sendall(json.dumps({"execute": cmd, "arguments": args}).encode() + b"\n")
+        while True:
+            msg = self.read()
+            if "return" in msg or "error" in msg:
+                return msg
+
+    def halted_with_if_clear(self):
+        """TCG's 'info registers' shows HLT=1 and EFL; IF is EFLAGS bit 9."""
+        out = self.call("human-monitor-command",
+                        **{"command-line": "info registers"}).get("return", "")
+        if "HLT=1" not in out:
+            return False
+        for word in out.split():
+            if word.startswith("EFL="):
+                return not (int(word[4:], 16) & 0x200)
+        return False
+
+
+def run_qemu(guest, extra, ends, tmp):
+    """(transcript, how it ended): 'exit N', 'halt' or 'shutdown'."""
+    con = os.path.join(tmp, "debugcon.out")
+    mon = os.path.join(tmp, "qmp.sock")
+    argv = [QEMU, "-accel", "tcg", "-display", "none", "-nodefaults",
+            "-no-reboot", "-kernel", guest,
+            "-chardev", "file,id=dc,path=" + con,
+            "-device", "isa-debugcon,iobase=0xe9,chardev=dc",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-qmp", "unix:%s,server=on,wait=off" % mon] + extra
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + TIME_LIMIT
+    ended = None
+    try:
+        if ends == "halt":
+            qmp = Qmp(mon, deadline)
+            while time.time() < deadline and p.poll() is None:
+                if qmp.halted_with_if_clear():
+                    ended = "halt"
+                    qmp.call("quit")
+                    break
+                time.sleep(0.1)
+        p.wait(timeout=max(1, deadline - time.time()))
+    except (subprocess.TimeoutExpired, RuntimeError, OSError) as e:
+        p.kill()
+        p.wait()
+        raise RuntimeError("QEMU did not finish: %s" % e)
+    if ended is None:
+        if p.returncode % 2 == 1:
+            ended = "exit %d" % p.returncode
+        elif p.returncode == 0:
+            ended = "shutdown"
+        else:
+            err = p.stderr.read().decode("utf-8", "replace").strip().splitlines()
+            raise RuntimeError("QEMU failed with status %d: %s" %
+                               (p.returncode, err[-1] if err else ""))
+    with open(con, "rb") as f:
+        return f.read(), ended
+
+
+def run_vmm(vmm, guest, extra):
+    p = subprocess.run([vmm] + extra + [guest], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=TIME_LIMIT)
+    if p.returncode == 0:
+        ended = "halt"
+    elif p.returncode == 4:
+        ended = "shutdown"
+    elif p.returncode % 2 == 1:
+        ended = "exit %d" % p.returncode
+    else:
+        err = p.stderr.decode("utf-8", "replace").strip().splitlines()
+        ended = "error %d (%s)" % (p.returncode, err[-1] if err else "")
+    return p.stdout, ended
+
+
+def find_lab(root, n):
+    top = os.path.join(root, "labs")
+    for name in sorted(os.listdir(top)) if os.path.isdir(top) else []:
+        if name.split("-", 1)[0] == "%02d" % n:
+            return os.path.join(top, name)
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--lab", type=int, default=1)
+    ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap.add_argument("-v", action="store_true", help="show both transcripts on a mismatch")
+    args = ap.parse_args()
+
+    lab = find_lab(args.root, args.lab)
+    if not lab:
+        print("differential: no lab %d" % args.lab, file=sys.stderr)
+        return 2
+    vmm = os.path.join(lab, "build", "vmm")
+    if not shutil.which(QEMU):
+        print("differential: skipped: %s is not installed (make deps)" % QEMU)
+        return SKIP
+    kvm = os.environ.get("VMMLAB_KVM_DEV") or "/dev/kvm"
+    if not os.access(kvm, os.R_OK | os.W_OK):
+        print("differential: skipped: %s is not usable, so our VMM cannot run" % kvm)
+        return SKIP
+    cp = configparser.ConfigParser(inline_comment_prefixes=(";",))
+    cp.read(os.path.join(args.root, "guests", "qemu.ini"))
+    failed = 0
+    for name in cp.sections():
+        sec = cp[name]
+        guest = os.path.join(args.root, "guests", "out", sec["guest"])
+        ends = sec.get("ends", "exit")
+        for path in (guest, vmm):
+            if not os.path.exists(path):
+                print("differential: %s is missing: run make first" % path, file=sys.stderr)
+                return 2
+        with tempfile.TemporaryDirectory(prefix="vmmlab-diff-") as tmp:
+            try:
+                q_out, q_end = run_qemu(guest, shlex.split(sec.get("qemu", "")), ends, tmp)
+            except RuntimeError as e:
+                print("FAIL %-14s %s" % (name, e))
+                failed += 1
+                continue
+        try:
+            v_out, v_end = run_vmm(vmm, guest, shlex.split(sec.get("vmm", "")))
+        except subprocess.TimeoutExpired:
+            print("FAIL %-14s our VMM did not finish in %d s" % (name, TIME_LIMIT))
+            failed += 1
+            continue
+        why = first_difference(q_out, v_out)
+        if not why and q_end != v_end:
+            why = "ended differently: qemu %s, vmm %s" % (q_end, v_end)
+        if not why and q_end != ends and not q_end.startswith(ends):
+            why = "expected the run to end by %s, both ended by %s" % (ends, q_end)
+        if why:
+            failed += 1
+            print("FAIL %-14s %s" % (name, why))
+            if args.v:
+                print("  qemu: %r\n  vmm:  %r" % (q_out, v_out))
+        else:
+            print("ok   %-14s same transcript (%d lines), both ended by %s" %
+                  (name, q_out.count(b"\n"), q_end))
+    print("differential: %d guest%s, %d mismatch%s" %
+          (len(cp.sections()), "" if len(cp.sections()) == 1 else "s",
+           failed, "" if failed == 1 else "es"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
