@@ -313,13 +313,17 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 	struct kvm_run *run = vcpu->run;
 	const uint8_t *data;
 
-	fprintf(out, "trace %6llu %-14s", (unsigned long long)vcpu->nr_exits,
-		exit_reason_name(run->exit_reason));
+	const char *name = exit_reason_name(run->exit_reason);
+	int pad = 9 - (int)strlen(name);
+
+	fprintf(out, "trace %6llu %s", (unsigned long long)vcpu->nr_exits, name);
+	if (pad < 0)
+		pad = 0;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		data = (const uint8_t *)run + run->io.data_offset;
-		fprintf(out, " %-3s port 0x%04x size %u count %u data 0x%0*llx",
-			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+		fprintf(out, "%*s %-3s port 0x%04x size %u count %u data 0x%0*llx",
+			pad, "", run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
 			run->io.port, run->io.size, run->io.count,
 			run->io.size * 2,
 			run->io.data_offset < vcpu->run_size &&
@@ -328,8 +332,8 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 			(unsigned long long)load_le(data, run->io.size) : 0ULL);
 		break;
 	case KVM_EXIT_MMIO:
-		fprintf(out, " %-5s addr 0x%08llx size %u data 0x%0*llx",
-			run->mmio.is_write ? "write" : "read",
+		fprintf(out, "%*s %-5s addr 0x%08llx size %u data 0x%0*llx",
+			pad, "", run->mmio.is_write ? "write" : "read",
 			(unsigned long long)run->mmio.phys_addr, run->mmio.len,
 			run->mmio.len * 2,
 			run->mmio.len <= 8 ?
@@ -337,7 +341,8 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 		break;
 	case KVM_EXIT_X86_RDMSR:
 	case KVM_EXIT_X86_WRMSR:
-		fprintf(out, " msr 0x%08x data 0x%016llx%s", run->msr.index,
+		fprintf(out, "%*s msr 0x%08x data 0x%016llx%s", pad, "",
+			run->msr.index,
 			(unsigned long long)run->msr.data,
 			run->msr.error ? " -> #GP" : "");
 		break;
