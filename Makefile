@@ -5,6 +5,10 @@
 #   make check-lab N         grade lab N (also: make check-lab N=1)
 #   make run-lab N GUEST=x   run guest x (a file in guests/out/) on lab N's VMM
 #   make bench-lab N         lab N's benchmark
+#   make handout             the student handout in dist/handout/ (handout-lab N: one lab)
+#   make lineage             every lab differs from the one before only as its LINEAGE says
+#   make diff-lab N          what lab N adds to lab N-1
+#   make differential        the guests that QEMU runs, on QEMU and on our VMM
 #   make deps                install every Debian package the project uses
 #   make clean
 #
@@ -70,9 +74,41 @@ bench-lab:
 	@$(MAKE) --no-print-directory guests
 	@$(MAKE) --no-print-directory -C $(LAB) bench
 
+# The reference repository's tools; a student handout does not carry them.
+ref-only = $(if $(wildcard grading/handout.py),,$(error this is a student handout: $@ needs the reference repository))
+
+handout:
+	$(ref-only)
+	@$(PYTHON) grading/handout.py
+
+handout-lab:
+	$(ref-only)
+	$(need-lab)
+	@$(PYTHON) grading/handout.py --lab $(N)
+
+lineage:
+	$(ref-only)
+	@$(PYTHON) grading/lineage.py check
+
+diff-lab:
+	$(ref-only)
+	$(if $(N),,$(error say which stage: make diff-lab N (or final)))
+	@$(PYTHON) grading/lineage.py diff $(N)
+
+# Carry a fix in an early lab's file forward: make carry F=labs/01-vm-entry/src/bus.c
+carry:
+	$(ref-only)
+	$(if $(F),,$(error say which file: make carry F=labs/NN-name/path))
+	@$(PYTHON) grading/lineage.py carry $(F)
+
+differential:
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) grading/differential.py
+
 clean:
 	$(MAKE) -C guests clean
 	@for l in $(LABS) $(wildcard final); do $(MAKE) -C $$l clean; done
 	rm -rf grading/out dist
 
-.PHONY: all guests labs deps deps-base run check check-lab run-lab bench-lab clean
+.PHONY: all guests labs deps deps-base run check check-lab run-lab bench-lab clean \
+	handout handout-lab lineage diff-lab carry differential

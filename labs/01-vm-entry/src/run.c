@@ -259,7 +259,9 @@ int vcpu_handle_exit(struct vcpu *vcpu)
 	 * and KVM_EXIT_HLT stops the VM with vm_stop(vm, VMM_EXIT_HALT):
 	 * lab 01 has no interrupts, so nothing could wake a halted vCPU.
 	 *
-	 * Tests: unit.dispatch guest.hello16 guest.hello32 guest.hello64 guest.io-widths guest.mmio-widths guest.cpuid guest.msr guest.triple-fault guest.exit-code
+	 * Tests: unit.dispatch guest.hello16 guest.hello32 guest.hello64
+	 *	guest.io-widths guest.mmio-widths guest.cpuid guest.msr
+	 *	guest.triple-fault guest.exit-code
 	 * Stub:
 	 */
 	case KVM_EXIT_IO:

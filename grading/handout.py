@@ -1,0 +1,670 @@
+#!/usr/bin/env python3
+"""handout.py - write the repository as a student receives it.
+
+    python3 grading/handout.py [--lab N] [--out DIR]
+
+In each stage folder the exercise regions of that stage's own lab become a
+TODO comment (the task, the tests that check it) followed by the stub;
+markers of earlier labs are removed and their code kept; final/ keeps all
+its code. --lab N writes only lab N's folder beside the shared parts.
+Instructor material (book/, the lineage and handout tools, manifests) is
+left out, and a leak check makes sure no reference body of a stubbed
+exercise survives anywhere in the result. grading/README.md ("The student
+handout") has the details; the marker format is in "Exercise regions".
+"""
+
+import argparse
+import collections
+import configparser
+import os
+import re
+import shlex
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lineage  # noqa: E402
+from lineage import Fail  # noqa: E402
+
+# Never in a handout: the book quotes the reference code by name (built from
+# the handout it would quote stubs), and these tools only make sense on the
+# reference repository. Each stage's LINEAGE manifest is left out too.
+INSTRUCTOR_ONLY = (
+    "book/",
+    "grading/handout.py",
+    "grading/handout_check.py",
+    "grading/lineage.py",
+    "grading/tests/handout/",
+    "grading/tests/lineage/",
+)
+
+# Files whose text counts as code for the leak check's baseline.
+CODE_SUFFIXES = (".c", ".h", ".S", ".s", ".asm", ".inc", ".ld", ".lds")
+
+BEGIN_RE = re.compile(r"^([ \t]*)/\*\s*EXERCISE\b(.*)$")
+END_RE = re.compile(r"^[ \t]*/\*\s*END\s+EXERCISE\b(.*)$")
+ANY_RE = re.compile(r"/\*\s*(?:END\s+)?EXERCISE\b")
+HEAD_RE = re.compile(r"^\s+(\d+)\.([A-Za-z0-9_-]+):\s*(\S.*?)\s*$")
+TAIL_RE = re.compile(r"^\s+(\d+)\.([A-Za-z0-9_-]+)\s*\*/\s*$")
+MARKER_FORMAT = "`/* EXERCISE N.name: title`"
+
+
+class Region:
+    """One exercise region of one file."""
+
+    def __init__(self, path, start, indent, lab, name, title):
+        self.path = path          # repository-relative file
+        self.start = start        # 0-based index of the EXERCISE line
+        self.indent = indent
+        self.lab = lab
+        self.name = name
+        self.title = title
+        self.statement = []       # task lines, comment leaders removed
+        self.tests = []
+        self.tests_line = 0
+        self.stub = []
+        self.close = None         # index of the line that ends the comment
+        self.end = None           # index of the END EXERCISE line
+        self.body = []            # the reference code, between close and end
+
+    @property
+    def key(self):
+        return "%d.%s" % (self.lab, self.name)
+
+    def where(self, index=None):
+        return "%s:%d" % (self.path, (self.start if index is None else index) + 1)
+
+
+def _comment_text(line):
+    """A header line's text without indentation, `*` leader and one space;
+    the second value says whether the line closes the comment."""
+    s = line.strip()
+    closes = s.endswith("*/")
+    if closes:
+        s = s[:-2].rstrip()
+    if s.startswith("*"):
+        s = s[1:]
+        if s[:1] == " ":
+            s = s[1:]
+    return s.rstrip(), closes
+
+
+def _stray_marker(line):
+    """A marker that does not start its line (a backtick-quoted mention in
+    prose is not one)."""
+    m = ANY_RE.search(line)
+    if not m or line[:m.start()].strip() == "":
+        return False
+    return "`" not in line[:m.start()]
+
+
+def parse_text(path, text, errors):
+    """The exercise regions of one file; malformed markers go to errors."""
+    lines = text.splitlines()
+    regions = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m = BEGIN_RE.match(line)
+        if END_RE.match(line):
+            errors.append("%s:%d: END EXERCISE without an EXERCISE before it"
+                          % (path, i + 1))
+            i += 1
+            continue
+        if not m:
+            if _stray_marker(line):
+                errors.append("%s:%d: an exercise marker must start its line"
+                              % (path, i + 1))
+            i += 1
+            continue
+        r, i = _parse_region(path, lines, i, m, errors)
+        if r is not None:
+            regions.append(r)
+    return regions
+
+
+def _parse_region(path, lines, i, m, errors):
+    """Parse the region starting at line i; returns (region, next index)."""
+    h = HEAD_RE.match(m.group(2))
+    if not h or h.group(3).endswith("*/"):
+        errors.append("%s:%d: malformed marker, expected %s followed by the "
+                      "task, `Tests:` and `Stub:` lines of the same comment"
+                      % (path, i + 1, MARKER_FORMAT))
+        return None, i + 1
+    r = Region(path, i, m.group(1), int(h.group(1)), h.group(2), h.group(3))
+    state = "statement"
+    saw_tests = saw_stub = False
+    j = i + 1
+    while True:
+        if j >= len(lines) or BEGIN_RE.match(lines[j]) or END_RE.match(lines[j]):
+            errors.append("%s: the comment of EXERCISE %s is not closed with "
+                          "`*/`" % (r.where(), r.key))
+            return None, j
+        text, closes = _comment_text(lines[j])
+        if state == "stub":
+            r.stub.append(text)
+        elif text.startswith("Stub:"):
+            saw_stub = True
+            state = "stub"
+            first = text[len("Stub:"):].strip()
+            if first:
+                r.stub.append(first)
+        elif state == "statement":
+            if text.startswith("Tests:"):
+                saw_tests = True
+                state = "tests"
+                r.tests_line = j
+                r.tests += text[len("Tests:"):].split()
+            else:
+                r.statement.append(text)
+        elif text == "":
+            state = "gap"
+        elif state == "tests":
+            r.tests += text.split()
+        else:
+            errors.append("%s:%d: unexpected text between `Tests:` and "
+                          "`Stub:` in EXERCISE %s" % (path, j + 1, r.key))
+        if closes:
+            break
+        j += 1
+    r.close = j
+    bad = True
+    if not saw_tests:
+        errors.append("%s: EXERCISE %s has no `Tests:` line before its "
+                      "`Stub:`" % (r.where(), r.key))
+    elif not r.tests:
+        errors.append("%s:%d: EXERCISE %s: `Tests:` names no test"
+                      % (path, r.tests_line + 1, r.key))
+    elif not saw_stub:
+        errors.append("%s: EXERCISE %s has no `Stub:` line (it may be empty, "
+                      "but must be there)" % (r.where(), r.key))
+    else:
+        bad = False
+    while r.statement and not r.statement[0]:
+        r.statement.pop(0)
+    while r.statement and not r.statement[-1]:
+        r.statement.pop()
+    while r.stub and not r.stub[0]:
+        r.stub.pop(0)
+    while r.stub and not r.stub[-1]:
+        r.stub.pop()
+    # The body runs to the matching END line.
+    k = j + 1
+    while k < len(lines):
+        if BEGIN_RE.match(lines[k]):
+            errors.append("%s: EXERCISE %s has no END before the next "
+                          "EXERCISE at line %d (regions do not nest)"
+                          % (r.where(), r.key, k + 1))
+            return None, k
+        e = END_RE.match(lines[k])
+        if e:
+            t = TAIL_RE.match(e.group(1))
+            if not t:
+                errors.append("%s:%d: malformed END marker, expected "
+                              "`/* END EXERCISE %s */`" % (path, k + 1, r.key))
+                return None, k + 1
+            if (int(t.group(1)), t.group(2)) != (r.lab, r.name):
+                errors.append("%s:%d: END EXERCISE %s.%s closes EXERCISE %s "
+                              "(begun at line %d)"
+                              % (path, k + 1, t.group(1), t.group(2), r.key,
+                                 i + 1))
+                return None, k + 1
+            r.end = k
+            r.body = lines[j + 1:k]
+            return (None if bad else r), k + 1
+        k += 1
+    errors.append("%s: EXERCISE %s is never closed: no `/* END EXERCISE %s */`"
+                  % (r.where(), r.key, r.key))
+    return None, len(lines)
+
+
+# --- the repository's labs ---------------------------------------------------
+
+def grade_tests(root, stage):
+    """The [lab] number of a stage's grade.ini and its test names (the
+    other sections); raises Fail when the file is missing or broken."""
+    rel = stage.path + "/tests/grade.ini"
+    cp = configparser.ConfigParser(inline_comment_prefixes=(";", "#"),
+                                   interpolation=None)
+    try:
+        with open(os.path.join(root, rel), encoding="utf-8") as f:
+            cp.read_file(f, rel)
+    except FileNotFoundError:
+        raise Fail("%s: missing" % rel)
+    except (OSError, configparser.Error, UnicodeDecodeError) as e:
+        raise Fail("%s: %s" % (rel, str(e).splitlines()[0]))
+    number = cp.get("lab", "number", fallback=None)
+    tests = [s for s in cp.sections() if s != "lab"]
+    return number, tests
+
+
+def _read_text(full):
+    if os.path.islink(full) or not os.path.isfile(full):
+        return None
+    with open(full, "rb") as f:
+        data = f.read()
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+class Plan:
+    """What the handout holds: files to copy, files to rewrite, and the
+    regions whose reference body must appear nowhere."""
+
+    def __init__(self, root, lab):
+        self.root = root
+        self.lab = lab               # None: every stage
+        self.stages = []             # stages in the handout
+        self.all_stages = []
+        self.files = []              # repository-relative, in the handout
+        self.regions = {}            # file -> regions in it
+        self.texts = {}              # file -> rewritten text
+        self.stubbed = []            # regions replaced by a stub
+
+    def stage_of(self, rel):
+        for s in self.all_stages:
+            if rel.startswith(s.path + "/"):
+                return s
+        return None
+
+    def exercises(self, stage):
+        """The exercises a stage stubs (its own lab's regions)."""
+        return [r for r in self.stubbed if r.path.startswith(stage.path + "/")]
+
+
+def _instructor_only(rel, stages):
+    if any(rel == p or (p.endswith("/") and rel.startswith(p))
+           for p in INSTRUCTOR_ONLY):
+        return True
+    return any(rel == s.path + "/" + lineage.MANIFEST for s in stages)
+
+
+def make_plan(root, lab=None):
+    """Read and check every marker; raises Fail listing all problems."""
+    root = os.path.realpath(root)
+    plan = Plan(root, lab)
+    plan.all_stages = lineage.find_stages(root)
+    if lab is not None:
+        plan.stages = [s for s in plan.all_stages if s.number == lab]
+        if not plan.stages:
+            have = ", ".join(s.path for s in plan.all_stages) or "none"
+            raise Fail("no folder for lab %d in labs/ (stages: %s)"
+                       % (lab, have))
+    else:
+        plan.stages = list(plan.all_stages)
+    kept = set(s.path for s in plan.stages)
+    errors = []
+    for rel in lineage.list_files(root):
+        st = plan.stage_of(rel)
+        if st is not None and st.path not in kept:
+            continue
+        if _instructor_only(rel, plan.all_stages):
+            continue
+        plan.files.append(rel)
+        if st is None:
+            continue
+        text = _read_text(os.path.join(root, rel))
+        if text is None:
+            continue
+        regions = parse_text(rel, text, errors)
+        if regions:
+            plan.regions[rel] = (text, regions)
+    _validate(plan, errors)
+    if errors:
+        raise Fail("\n".join(errors))
+    for rel, (text, regions) in sorted(plan.regions.items()):
+        st = plan.stage_of(rel)
+        mine = [r for r in regions if r.lab == st.number]
+        plan.stubbed += mine
+        plan.texts[rel] = rewrite(text, regions, st.number)
+    if "grading/project.ini" in plan.files:
+        ini = _read_text(os.path.join(root, "grading/project.ini"))
+        if ini is not None:
+            plan.texts["grading/project.ini"] = drop_checks(root, ini,
+                                                            set(plan.files))
+    return plan
+
+
+def _validate(plan, errors):
+    """Lab numbers, test names and uniqueness of every region."""
+    by_number = {s.number: s for s in plan.all_stages if s.number is not None}
+    for s in plan.stages:
+        if s.number is None:
+            continue
+        try:
+            number, _ = grade_tests(plan.root, s)
+        except Fail as e:
+            errors.append(str(e))
+            continue
+        if number is not None and number.strip() != str(s.number):
+            errors.append("%s/tests/grade.ini: [lab] number = %s, but the "
+                          "folder is lab %d" % (s.path, number, s.number))
+    seen = {}
+    for rel, (_, regions) in sorted(plan.regions.items()):
+        st = plan.stage_of(rel)
+        for r in regions:
+            if st.number is not None and r.lab > st.number:
+                errors.append("%s: EXERCISE %s belongs to lab %d, later than "
+                              "this folder's lab %d"
+                              % (r.where(), r.key, r.lab, st.number))
+                continue
+            owner = by_number.get(r.lab)
+            if owner is None:
+                errors.append("%s: EXERCISE %s: there is no folder for lab %d"
+                              % (r.where(), r.key, r.lab))
+                continue
+            try:
+                _, tests = grade_tests(plan.root, owner)
+            except Fail as e:
+                errors.append("%s: EXERCISE %s: %s" % (r.where(), r.key, e))
+                continue
+            for t in r.tests:
+                if t not in tests:
+                    errors.append("%s:%d: EXERCISE %s: test %s is not in %s/"
+                                  "tests/grade.ini" % (r.path, r.tests_line + 1,
+                                                       r.key, t, owner.path))
+            k = (st.path, r.key)
+            if k in seen:
+                errors.append("%s: EXERCISE %s is already at %s"
+                              % (r.where(), r.key, seen[k].where()))
+            else:
+                seen[k] = r
+
+
+# --- rewriting -------------------------------------------------------------
+
+def _width(s):
+    return len(s.expandtabs(8))
+
+
+def render_todo(r):
+    """The TODO comment and the stub that replace a region."""
+    ind = r.indent
+    out = ["%s/* TODO %s: %s" % (ind, r.key, r.title)]
+    if r.statement:
+        out.append(ind + " *")
+        out += [ind + " *" + (" " + s if s else "") for s in r.statement]
+    out.append(ind + " *")
+    words = r.tests + ["(make check-lab %d)" % r.lab]
+    line = ind + " * Checked by:"
+    for w in words:
+        if _width(line) + 1 + len(w) > 78 and not line.endswith(":"):
+            out.append(line)
+            line = ind + " *  "
+        line += " " + w
+    out.append(line)
+    out.append(ind + " */")
+    out += [ind + s if s else "" for s in r.stub]
+    return out
+
+
+def rewrite(text, regions, stage_lab):
+    """The text with stage_lab's regions stubbed and other markers removed
+    (stage_lab None: final/, every marker removed)."""
+    lines = text.splitlines()
+    out = []
+    i = 0
+    for r in regions:
+        out += lines[i:r.start]
+        if r.lab == stage_lab:
+            out += render_todo(r)
+        else:
+            out += r.body
+        i = r.end + 1
+    out += lines[i:]
+    return "\n".join(out) + ("\n" if text.endswith("\n") or not text else "")
+
+
+def drop_checks(root, text, kept):
+    """project.ini without the [check.*] sections whose command names a
+    file or folder of the repository that the handout does not have."""
+    lines = text.splitlines(keepends=True)
+    heads = [i for i, l in enumerate(lines) if re.match(r"^\s*\[", l)]
+    drop = set()
+    for n, h in enumerate(heads):
+        name = lines[h].strip().strip("[]").strip()
+        if not name.startswith("check."):
+            continue
+        stop = heads[n + 1] if n + 1 < len(heads) else len(lines)
+        cp = configparser.ConfigParser(inline_comment_prefixes=(";", "#"),
+                                       interpolation=None)
+        try:
+            cp.read_string("".join(lines[h:stop]))
+            command = cp.get(name, "command", fallback="")
+            words = shlex.split(command)
+        except (configparser.Error, ValueError):
+            continue
+        if not any(_names_dropped(root, w, kept) for w in words):
+            continue
+        # The section ends with its last key line: comments after it
+        # introduce the next section.
+        last = h
+        for k in range(h + 1, stop):
+            s = lines[k].strip()
+            if s and not s.startswith((";", "#")):
+                last = k
+        while last + 1 < stop and not lines[last + 1].strip():
+            last += 1
+        drop.update(range(h, last + 1))
+    return "".join(l for i, l in enumerate(lines) if i not in drop)
+
+
+def _names_dropped(root, word, kept):
+    w = word.split("=", 1)[-1].rstrip("/")
+    if not w or w.startswith("-") or os.path.isabs(w) or ".." in w.split("/"):
+        return False
+    if not os.path.exists(os.path.join(root, w)):
+        return False
+    return w not in kept and not any(k.startswith(w + "/") for k in kept)
+
+
+# --- the leak check ----------------------------------------------------------
+
+_LEADER_RE = re.compile(r"^(?:/\*+|\*+|//+|#+|>+|;+)(?=\s)")
+
+
+def norm(line):
+    """A line as the leak check compares it: no indentation, comment
+    leaders or closers, whitespace runs collapsed."""
+    s = line.strip()
+    s = _LEADER_RE.sub("", s).strip()
+    if s.endswith("*/"):
+        s = s[:-2].rstrip()
+    return " ".join(s.split())
+
+
+def significant(n):
+    return len(n) >= 10 and re.search(r"[A-Za-z0-9]", n) is not None
+
+
+def _later(plan, lab):
+    """Stage folders after lab N: they keep lab N's code by design."""
+    return [s.path for s in plan.all_stages
+            if s.number is None or s.number > lab]
+
+
+def leak_check(plan, out_dir):
+    """Problems, as 'file:line: ...' strings, if a stubbed exercise's
+    reference body shows through anywhere in the written handout."""
+    problems = []
+    handout = {}
+    for rel in plan.files:
+        text = _read_text(os.path.join(out_dir, rel))
+        if text is not None:
+            handout[rel] = text.splitlines()
+    by_lab = collections.defaultdict(list)
+    for r in plan.stubbed:
+        by_lab[r.lab].append(r)
+    for lab, regions in sorted(by_lab.items()):
+        later = _later(plan, lab)
+
+        def in_scope(rel):
+            return not any(rel.startswith(p + "/") for p in later)
+
+        baseline = _baseline(plan, lab, in_scope)
+        for r in regions:
+            problems += _leaks_of(r, baseline, handout, in_scope)
+    return problems
+
+
+def _baseline(plan, lab, in_scope):
+    """Lines of the VMM code the handout shows anyway: the code files of
+    its stage folders, outside lab's stubbed regions and test folders. A
+    copy anywhere else (prose, tests, guests) is what the check is for."""
+    count = collections.Counter()
+    for rel in plan.files:
+        if not in_scope(rel) or plan.stage_of(rel) is None \
+                or not rel.endswith(CODE_SUFFIXES) \
+                or "tests" in rel.split("/")[:-1]:
+            continue
+        text = _read_text(os.path.join(plan.root, rel))
+        if text is None:
+            continue
+        lines = text.splitlines()
+        cut = set()
+        if rel in plan.regions:
+            for r in plan.regions[rel][1]:
+                if r.lab == lab:
+                    cut.update(range(r.start, r.end + 1))
+        count.update(norm(l) for i, l in enumerate(lines) if i not in cut)
+    return count
+
+
+def _leaks_of(r, baseline, handout, in_scope):
+    given = set(norm(s) for s in r.statement + r.stub)
+    body = [(r.close + 2 + i, norm(l)) for i, l in enumerate(r.body)]
+    body = [(no, n) for no, n in body if significant(n) and n not in given]
+    rare = {n: no for no, n in body if baseline[n] == 0}
+    seq = [n for _, n in body]
+    w = min(3, len(seq))
+    windows = {}
+    if w >= 2:
+        for i in range(len(seq) - w + 1):
+            windows.setdefault(tuple(seq[i:i + w]),
+                               (body[i][0], body[i + w - 1][0]))
+    problems = []
+    for rel, lines in sorted(handout.items()):
+        if not in_scope(rel):
+            continue
+        sig = []
+        for no, l in enumerate(lines, 1):
+            n = norm(l)
+            if n in rare:
+                problems.append("%s:%d: line %d of the reference of EXERCISE "
+                                "%s (%s) is in the handout"
+                                % (rel, no, rare[n], r.key, r.path))
+            if significant(n):
+                sig.append((no, n))
+        for i in range(len(sig) - w + 1 if w >= 2 else 0):
+            key = tuple(n for _, n in sig[i:i + w])
+            if key in windows:
+                problems.append("%s:%d: lines %d-%d of the reference of "
+                                "EXERCISE %s (%s) are in the handout"
+                                % ((rel, sig[i][0]) + windows[key]
+                                   + (r.key, r.path)))
+    return problems
+
+
+# --- writing -----------------------------------------------------------------
+
+def _check_out(root, out):
+    """Refuse to write over anything that is not a previous handout."""
+    real = os.path.realpath(out)
+    if real == root or root.startswith(real + os.sep):
+        raise Fail("%s: would overwrite the repository" % out)
+    if real.startswith(root + os.sep) and not real.startswith(
+            os.path.join(root, "dist") + os.sep):
+        raise Fail("%s: inside the repository but not under dist/" % out)
+    if os.path.lexists(real) and not os.path.isdir(real):
+        raise Fail("%s: exists and is not a folder" % out)
+    if os.path.isdir(real) and os.listdir(real) and not real.startswith(
+            os.path.join(root, "dist") + os.sep):
+        raise Fail("%s: exists and is not empty (remove it first)" % out)
+    return real
+
+
+def write(plan, out):
+    """Write the handout to out; returns the stubbed regions."""
+    real = _check_out(plan.root, out)
+    parent = os.path.dirname(real)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".handout-", dir=parent)
+    try:
+        for rel in plan.files:
+            src = os.path.join(plan.root, rel)
+            dst = os.path.join(tmp, rel)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            if os.path.islink(src):
+                os.symlink(os.readlink(src), dst)
+            elif rel in plan.texts:
+                with open(dst, "w", encoding="utf-8") as f:
+                    f.write(plan.texts[rel])
+                shutil.copymode(src, dst)
+            else:
+                shutil.copy2(src, dst)
+        problems = leak_check(plan, tmp)
+        if problems:
+            raise Fail("reference code would leak into the handout:\n"
+                       + "\n".join(problems))
+        os.chmod(tmp, 0o755)
+        if os.path.isdir(real):
+            shutil.rmtree(real)
+        os.rename(tmp, real)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp)
+    return plan.stubbed
+
+
+def generate(root, out, lab=None):
+    plan = make_plan(root, lab)
+    write(plan, out)
+    return plan
+
+
+def _lab_number(s):
+    if not s.isdigit():
+        raise argparse.ArgumentTypeError("expected a lab number, got %r" % s)
+    return int(s)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="handout.py",
+        description="Write the student handout: the repository with the "
+        "reference code of each lab's exercises replaced by stubs.")
+    ap.add_argument("--lab", type=_lab_number, metavar="N",
+                    help="only lab N (with the shared parts)")
+    ap.add_argument("--out", metavar="DIR",
+                    help="where to write it (default: dist/handout, or "
+                    "dist/handout-lab-NN with --lab)")
+    ap.add_argument("--root", default=lineage.repo_root(),
+                    help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    root = os.path.realpath(args.root)
+    out = args.out
+    if out is None:
+        name = "handout" if args.lab is None else "handout-lab-%02d" % args.lab
+        out = os.path.join(root, "dist", name)
+    try:
+        plan = generate(root, out, args.lab)
+    except Fail as e:
+        for line in str(e).splitlines():
+            print("handout: %s" % line, file=sys.stderr)
+        return 1
+    what = ", ".join(s.path for s in plan.stages)
+    print("handout: wrote %s (%d files; %s)" % (out, len(plan.files), what))
+    for s in plan.stages:
+        ex = plan.exercises(s)
+        if ex:
+            print("  %-22s %s" % (s.path, " ".join(r.key for r in ex)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""handout_check.py - the handout invariants, for every lab or one.
+
+    python3 grading/handout_check.py [--lab N] [--keep DIR]
+
+For each lab (DESIGN.md, "Exercises and handouts"):
+  (a) the reference builds without warnings and scores full marks;
+  (b) the lab's handout (handout.py --lab N, which also proves that no
+      reference body of an exercise is left in it) builds without warnings;
+  (c) graded, the handout fails exactly the tests named on its exercises'
+      `Tests:` lines, each with a reason and none by hanging, and passes all
+      the others; the grader itself finishes normally.
+Skipped tests prove nothing either way: they are listed, loudly. Without
+--lab, the whole-repository handout is also generated (markers of every
+stage, final/ included, and the leak check). Exit status 1 when an
+invariant is violated, 77 when none is but tests were skipped, 2 on a bad
+command line.
+"""
+
+import argparse
+import configparser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import handout  # noqa: E402
+import lineage  # noqa: E402
+from lineage import Fail  # noqa: E402
+
+BUILD_TIMEOUT = 900
+WARNING_RE = re.compile(r"warning:", re.IGNORECASE)
+CLOSING_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$")
+# Reasons the runners give (grading/runners/host.py) when they had to stop
+# a job: on the handout a stub must fail, not hang or flood.
+UNCLEAN = ((re.compile(r"timed out after"), "hangs"),
+           (re.compile(r"floods output"), "floods its output"),
+           (re.compile(r"left \d+ process(es)? behind"),
+            "leaves processes behind"))
+DEFAULT_TEST_TIMEOUT = 60
+# Nothing violated but some tests skipped: the exit status grade.py takes
+# for a project check that could not fully run (reported as SKIP).
+SKIP_STATUS = 77
+
+
+class Lab:
+    """What one lab's check found."""
+
+    def __init__(self, stage):
+        self.stage = stage
+        self.violations = []
+        self.notes = []
+
+    def violate(self, msg):
+        self.violations.append(msg)
+        say("  VIOLATION  " + msg)
+
+
+def say(line=""):
+    print(line, flush=True)
+
+
+def make_env():
+    """The environment for builds: a parent make's jobserver and flags are
+    not ours (make would warn that the jobserver is unavailable)."""
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        env.pop(k, None)
+    return env
+
+
+def build(root, stage, lab, what):
+    """make -C guests (when it has a Makefile), then make -C <stage>."""
+    dirs = []
+    if os.path.isfile(os.path.join(root, "guests", "Makefile")):
+        dirs.append("guests")
+    dirs.append(stage.path)
+    for d in dirs:
+        try:
+            r = subprocess.run(["make", "-C", os.path.join(root, d)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=make_env(), timeout=BUILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            lab.violate("%s: make -C %s took more than %ds"
+                        % (what, d, BUILD_TIMEOUT))
+            return False
+        except OSError as e:
+            raise Fail("cannot run make: %s" % e)
+        text = r.stdout.decode("utf-8", "backslashreplace")
+        warnings = [l for l in text.splitlines() if WARNING_RE.search(l)]
+        if r.returncode != 0:
+            lab.violate("%s: make -C %s failed (exit status %d)"
+                        % (what, d, r.returncode))
+            for l in text.splitlines()[-15:]:
+                say("             | " + l)
+            return False
+        if warnings:
+            lab.violate("%s: make -C %s printed %d warning%s"
+                        % (what, d, len(warnings),
+                           "" if len(warnings) == 1 else "s"))
+            for l in warnings[:10]:
+                say("             | " + l)
+            return False
+    say("  %-10s built without warnings (make -C %s)"
+        % (what, " and -C ".join(dirs)))
+    return True
+
+
+def grade_timeout(root, stage):
+    """Time enough for the grader to run every test to its time limit."""
+    cp = configparser.ConfigParser(inline_comment_prefixes=(";", "#"),
+                                   interpolation=None)
+    cp.read(os.path.join(root, stage.path, "tests", "grade.ini"),
+            encoding="utf-8")
+    total = 0.0
+    for s in cp.sections():
+        if s != "lab":
+            try:
+                total += float(cp.get(s, "timeout",
+                                      fallback=DEFAULT_TEST_TIMEOUT))
+            except ValueError:
+                total += DEFAULT_TEST_TIMEOUT
+    return total + 120
+
+
+def grade(root, stage, lab, what, tmp):
+    """Run the grader on one lab of the tree at root; returns its tests
+    as {name: test}, or None when the grader did not finish properly."""
+    out = os.path.join(tmp, "results-%s.json" % what)
+    if os.path.exists(out):
+        os.remove(out)
+    cmd = [sys.executable, "grading/grade.py", "--lab", str(stage.number),
+           "--json", out]
+    limit = grade_timeout(root, stage)
+    try:
+        r = subprocess.run(cmd, cwd=root, capture_output=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        lab.violate("%s: the grader did not finish within %ds"
+                    % (what, limit))
+        return None
+    stdout = r.stdout.decode("utf-8", "backslashreplace")
+    stderr = r.stderr.decode("utf-8", "backslashreplace")
+    if "Traceback (most recent call last)" in stderr or r.returncode not in (0, 1):
+        lab.violate("%s: the grader crashed (exit status %d): %s"
+                    % (what, r.returncode,
+                       (stderr.strip().splitlines() or ["no message"])[-1]))
+        return None
+    try:
+        with open(out, encoding="utf-8") as f:
+            data = json.load(f)
+        tests = {t["name"]: t for t in data["tests"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        lab.violate("%s: no usable results.json from the grader (%s)"
+                    % (what, e))
+        return None
+    results = [result_of(t) for t in tests.values()]
+    lines = [l for l in stdout.splitlines() if l.strip()]
+    runner = [l for l in lines if l.startswith("runner:")]
+    if runner:
+        say("  %-10s %s" % (what, runner[0]))
+    m = CLOSING_RE.match(lines[-1]) if lines else None
+    want = (results.count("passed"), results.count("failed"),
+            results.count("skipped"))
+    if not m or tuple(int(x or 0) for x in m.groups()) != want:
+        lab.violate("%s: the grader's last line is %r, results.json says "
+                    "%d passed, %d failed, %d skipped"
+                    % ((what, lines[-1] if lines else "") + want))
+    if (r.returncode == 1) != (want[1] > 0):
+        lab.violate("%s: the grader exited with %d, with %d tests failed"
+                    % (what, r.returncode, want[1]))
+    return tests
+
+
+def result_of(t):
+    extra = t.get("extra_data") or {}
+    return extra.get("result", "?")
+
+
+def expected_tests(root, stage):
+    _, tests = handout.grade_tests(root, stage)
+    return tests
+
+
+def check_reference(root, lab, tmp):
+    if not build(root, lab.stage, lab, "reference"):
+        return
+    tests = grade(root, lab.stage, lab, "reference", tmp)
+    if tests is None:
+        return
+    missing = [n for n in expected_tests(root, lab.stage) if n not in tests]
+    for n in missing:
+        lab.violate("reference: %s (in grade.ini) is not in the results" % n)
+    failed = [n for n, t in tests.items() if result_of(t) == "failed"]
+    skipped = [n for n, t in tests.items() if result_of(t) == "skipped"]
+    for n in failed:
+        lab.violate("reference: %s failed: %s"
+                    % (n, tests[n].get("output") or "no reason given"))
+    if skipped:
+        lab.notes.append("reference: %d skipped, not verified: %s"
+                         % (len(skipped), " ".join(sorted(skipped))))
+    passed = len(tests) - len(failed) - len(skipped)
+    say("  %-10s %d passed, %d failed, %d skipped"
+        % ("reference", passed, len(failed), len(skipped)))
+
+
+def check_handout(root, lab, tmp, keep):
+    stage = lab.stage
+    try:
+        plan = handout.make_plan(root, stage.number)
+    except Fail as e:
+        for line in str(e).splitlines():
+            lab.violate("markers: " + line)
+        return
+    exercises = plan.exercises(stage)
+    out = keep or os.path.join(tmp, "handout")
+    try:
+        handout.write(plan, out)
+    except Fail as e:
+        for line in str(e).splitlines():
+            lab.violate("handout: " + line)
+        return
+    say("  %-10s generated%s; stubbed: %s; no reference code left in it"
+        % ("handout", " in " + out if keep else "",
+           " ".join(r.key for r in exercises) or "nothing"))
+    if not build(out, stage, lab, "handout"):
+        return
+    tests = grade(out, stage, lab, "handout", tmp)
+    if tests is None:
+        return
+    named = {}
+    for r in exercises:
+        for t in r.tests:
+            named.setdefault(t, []).append(r.key)
+    for n in expected_tests(root, stage):
+        if n not in tests:
+            lab.violate("handout: %s (in grade.ini) is not in the results" % n)
+    failed_ok = passed_ok = 0
+    skipped = []
+    for n, t in sorted(tests.items()):
+        res, why = result_of(t), (t.get("output") or "").strip()
+        if res == "skipped":
+            skipped.append(n)
+        elif n in named:
+            if res != "failed":
+                lab.violate("handout: %s %s, but exercise %s names it on its "
+                            "Tests: line" % (n, res, ", ".join(named[n])))
+            elif not why:
+                lab.violate("handout: %s failed without a reason" % n)
+            elif any(p.search(why) for p, _ in UNCLEAN):
+                what = [w for p, w in UNCLEAN if p.search(why)][0]
+                lab.violate("handout: %s %s on the stub: %s" % (n, what, why))
+            else:
+                failed_ok += 1
+                say("  %-10s %s fails: %s" % ("", n, why))
+        elif res != "passed":
+            lab.violate("handout: %s %s (%s), but no exercise of %s names it"
+                        % (n, res, why or "no reason given", stage.label))
+        else:
+            passed_ok += 1
+    say("  %-10s %d failed as the exercises say, %d passed, %d skipped"
+        % ("handout", failed_ok, passed_ok, len(skipped)))
+    if skipped:
+        lab.notes.append("handout: %d skipped, not verified: %s"
+                         % (len(skipped), " ".join(skipped)))
+
+
+def check_lab(root, stage, keep=None):
+    lab = Lab(stage)
+    say("== %s (%s)" % (stage.label, stage.path))
+    tmp = tempfile.mkdtemp(prefix="vmmlab-handout-check-")
+    try:
+        check_reference(root, lab, tmp)
+        check_handout(root, lab, tmp, keep)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for n in lab.notes:
+        say("  SKIPPED    " + n)
+    if lab.violations:
+        say("  => %s: %d invariant violation%s"
+            % (stage.label, len(lab.violations),
+               "" if len(lab.violations) == 1 else "s"))
+    else:
+        say("  => %s: OK%s" % (stage.label,
+                               " (with skipped tests, see above)"
+                               if lab.notes else ""))
+    return lab
+
+
+def check_whole(root):
+    """Generate the handout of every stage: markers and leaks everywhere."""
+    say("== the whole-repository handout")
+    tmp = tempfile.mkdtemp(prefix="vmmlab-handout-check-")
+    try:
+        plan = handout.generate(root, os.path.join(tmp, "handout"))
+    except Fail as e:
+        for line in str(e).splitlines():
+            say("  VIOLATION  " + line)
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    say("  => written: %d files, %d stages, no reference code of a stubbed "
+        "exercise left in it" % (len(plan.files), len(plan.stages)))
+    return True
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="handout_check.py",
+        description="Check the handout invariants of every lab, or of one.")
+    ap.add_argument("--lab", type=handout._lab_number, metavar="N",
+                    help="only lab N")
+    ap.add_argument("--keep", metavar="DIR",
+                    help="with --lab: write the handout to DIR and leave it "
+                    "there (DIR must not exist or be empty)")
+    ap.add_argument("--root", default=lineage.repo_root(),
+                   help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    root = os.path.realpath(args.root)
+    if args.keep and args.lab is None:
+        ap.error("--keep needs --lab")
+    try:
+        stages = [s for s in lineage.find_stages(root) if s.number is not None]
+        if args.lab is not None:
+            stages = [s for s in stages if s.number == args.lab]
+            if not stages:
+                raise Fail("no folder for lab %d in labs/" % args.lab)
+        if not stages:
+            raise Fail("no labs (labs/NN-name/) in %s" % root)
+        labs = [check_lab(root, s, args.keep) for s in stages]
+        whole_ok = True if args.lab is not None else check_whole(root)
+    except Fail as e:
+        for line in str(e).splitlines():
+            print("handout_check: %s" % line, file=sys.stderr)
+        return 2
+    bad = [l for l in labs if l.violations]
+    skipped = any(l.notes for l in labs)
+    say()
+    summary = "handout invariants: %d lab%s checked, %d violated" % (
+        len(labs), "" if len(labs) == 1 else "s", len(bad))
+    if not whole_ok:
+        summary += ", the whole-repository handout failed"
+    if bad:
+        # The last line is what `make check` shows: name the first problem.
+        summary += " (first: %s: %s)" % (bad[0].stage.label,
+                                          bad[0].violations[0])
+    elif skipped:
+        summary += "; some tests were skipped, so not everything was verified"
+    say(summary)
+    if bad or not whole_ok:
+        return 1
+    return SKIP_STATUS if skipped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Tests of grading/handout_check.py on the fixture repository: it passes
+when the invariants hold and names the broken one otherwise.
+
+These build the fixture's labs with cc and make.
+
+Run: python3 -m unittest discover -s grading/tests/handout
+"""
+
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import handout_fixture as hf  # noqa: E402
+
+CALC = "labs/01-calc/src/calc.c"
+
+
+class TestHandoutCheck(unittest.TestCase):
+    def setUp(self):
+        self.repo = hf.Repo()
+        self.addCleanup(self.repo.cleanup)
+
+    def check(self, *args):
+        r = hf.run_tool("handout_check.py", "--root", self.repo.root, *args)
+        self.out = r.stdout + r.stderr
+        return r
+
+    def assertViolation(self, pattern, *args):
+        r = self.check(*args)
+        self.assertEqual(r.returncode, 1, self.out)
+        self.assertRegex(self.out, r"VIOLATION +" + pattern)
+        return r
+
+    def test_invariants_hold(self):
+        r = self.check()
+        self.assertEqual(r.returncode, 0, self.out)
+        self.assertIn("=> lab 01: OK", self.out)
+        self.assertIn("=> lab 02: OK", self.out)
+        # Exactly the exercises' tests fail, each with the runner's reason.
+        self.assertIn("unit.add fails: calc_add(2, 3): expected 5, got 0",
+                      self.out)
+        self.assertIn("3 failed as the exercises say, 1 passed, 0 skipped",
+                      self.out)
+        self.assertIn("1 failed as the exercises say, 4 passed, 0 skipped",
+                      self.out)
+        self.assertNotIn("VIOLATION", self.out)
+        self.assertTrue(self.out.rstrip().endswith(
+            "handout invariants: 2 labs checked, 0 violated"))
+
+    def test_one_lab(self):
+        r = self.check("--lab", "2")
+        self.assertEqual(r.returncode, 0, self.out)
+        self.assertNotIn("lab 01", self.out)
+        self.assertNotIn("whole-repository", self.out)
+
+    def test_keep(self):
+        keep = os.path.join(self.repo.tmp, "kept")
+        r = self.check("--lab", "1", "--keep", keep)
+        self.assertEqual(r.returncode, 0, self.out)
+        self.assertTrue(os.path.isfile(os.path.join(
+            keep, "labs/01-calc/build/unit-tests")))
+
+    def test_unlisted_test_fails_on_the_handout(self):
+        # unit.square fails on the stub of 1.mul but is no longer named.
+        self.repo.edit(CALC, "\t *        unit.square\n", "")
+        self.assertViolation(r"handout: unit\.square failed .*no exercise "
+                             r"of lab 01 names it", "--lab", "1")
+
+    def test_listed_test_passes_on_the_handout(self):
+        self.repo.edit(CALC, "Tests: unit.add", "Tests: unit.add unit.base")
+        self.assertViolation(r"handout: unit\.base passed, but exercise "
+                             r"1\.add names it", "--lab", "1")
+
+    def test_reference_fails(self):
+        for stage in ("labs/01-calc", "labs/02-more", "final"):
+            self.repo.edit(stage + "/src/calc.c", "return -a;", "return a;")
+        r = self.assertViolation(r"reference: unit\.base failed: "
+                                 r"calc_neg\(4\): expected -4, got 4",
+                                 "--lab", "1")
+        # The handout inherits the broken code: there too it fails.
+        self.assertIn("=> lab 01: 2 invariant violations", self.out)
+        # The last line, all `make check` shows, names the first one.
+        self.assertRegex(self.out.rstrip().splitlines()[-1],
+                         r"1 violated \(first: lab 01: reference: unit\.base "
+                         r"failed")
+
+    def test_handout_warns(self):
+        for stage in ("labs/01-calc",):
+            self.repo.edit(stage + "/Makefile", "-Wall -Wextra -Werror",
+                           "-Wall -Wextra")
+        self.repo.edit(CALC, "Stub: (void)a; (void)b; return 0;",
+                       "Stub: int unused_here; (void)a; (void)b; return 0;")
+        self.assertViolation(r"handout: make -C labs/01-calc printed 1 "
+                             r"warning", "--lab", "1")
+        self.assertRegex(self.out, r"\| .*unused_here")
+
+    def test_handout_does_not_build(self):
+        self.repo.edit(CALC, "Stub: (void)a; (void)b; return 0;",
+                       "Stub: return a + ;")
+        self.assertViolation(r"handout: make -C labs/01-calc failed",
+                             "--lab", "1")
+
+    def test_stub_that_hangs(self):
+        self.repo.edit(CALC, "Stub: (void)a; (void)b; return 0;",
+                       "Stub: (void)a; (void)b; for (;;) {}")
+        self.repo.edit("labs/01-calc/tests/grade.ini",
+                       "[unit.add]\npoints = 1\ntimeout = 5",
+                       "[unit.add]\npoints = 1\ntimeout = 1")
+        self.assertViolation(r"handout: unit\.add hangs on the stub",
+                             "--lab", "1")
+
+    def test_skipped_tests_are_reported_not_counted(self):
+        self.repo.edit("labs/01-calc/tests/grade.ini",
+                       "[unit.base]\npoints = 1\ntimeout = 5",
+                       "[unit.base]\npoints = 1\ntimeout = 5\nneeds = kvm")
+        r = self.check("--lab", "1")
+        self.assertEqual(r.returncode, 77, self.out)
+        self.assertRegex(self.out, r"SKIPPED +reference: 1 skipped, not "
+                         r"verified: unit\.base")
+        self.assertRegex(self.out, r"SKIPPED +handout: 1 skipped, not "
+                         r"verified: unit\.base")
+        self.assertIn("3 failed as the exercises say, 0 passed, 1 skipped",
+                      self.out)
+        self.assertTrue(self.out.rstrip().endswith(
+            "handout invariants: 1 lab checked, 0 violated; some tests were "
+            "skipped, so not everything was verified"))
+
+    def test_grader_crash(self):
+        self.repo.edit("grading/grade.py", "a = ap.parse_args()",
+                       "a = ap.parse_args()\nraise RuntimeError('boom')")
+        self.assertViolation(r"reference: the grader crashed .*boom",
+                             "--lab", "1")
+
+    def test_bad_markers(self):
+        self.repo.edit(CALC, "Tests: unit.add", "Tests: unit.none")
+        self.assertViolation(r"markers: labs/01-calc/src/calc\.c:\d+: .*"
+                             r"unit\.none", "--lab", "1")
+
+    def test_leak(self):
+        self.repo.write("labs/02-more/README.md",
+                        "return calc_add(a, calc_neg(b));\n")
+        self.assertViolation(r"handout: labs/02-more/README\.md:1: .*2\.sub",
+                             "--lab", "2")
+
+    def test_unknown_lab(self):
+        r = self.check("--lab", "5")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no folder for lab 5", self.out)
+
+
+if __name__ == "__main__":
+    unittest.main()
