@@ -9,6 +9,7 @@
 #   make lineage             every lab differs from the one before only as its LINEAGE says
 #   make diff-lab N          what lab N adds to lab N-1
 #   make differential        the guests that QEMU runs, on QEMU and on our VMM
+#   make labvm               build the QEMU lab machine (guest tests on a nested KVM)
 #   make deps                install every Debian package the project uses
 #   make clean
 #
@@ -101,6 +102,10 @@ carry:
 	$(if $(F),,$(error say which file: make carry F=labs/NN-name/path))
 	@$(PYTHON) grading/lineage.py carry $(F)
 
+# The QEMU lab machine (grading/README.md, "The lab machine"), in build/labvm/.
+labvm:
+	@$(PYTHON) grading/labvm/build
+
 differential:
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) grading/differential.py
@@ -111,4 +116,4 @@ clean:
 	rm -rf grading/out dist
 
 .PHONY: all guests labs deps deps-base run check check-lab run-lab bench-lab clean \
-	handout handout-lab lineage diff-lab carry differential
+	handout handout-lab lineage diff-lab carry differential labvm

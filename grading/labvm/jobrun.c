@@ -1,0 +1,487 @@
+/*
+ * jobrun - run one grading job inside the lab machine and report it.
+ *
+ * The lab machine's init (grading/labvm/init) calls "jobrun /jobs/N" once
+ * per job. The folder holds "argv" and "env" (NUL-terminated strings) and
+ * "limits" ("<time limit in ms> <output cap in bytes>"), written by
+ * grading/runners/qemu.py. jobrun starts the job in /repo in a session of
+ * its own, keeps stdout and stderr apart, stops the job at the time limit
+ * or when stdout+stderr exceed the cap, kills whatever it left running, and
+ * prints one record on its standard output (the results serial port):
+ *
+ *	=result N
+ *	status exit <n> | status signal <n> | status none
+ *	seconds <s.mmm>
+ *	reason <one line, empty when jobrun did not step in>
+ *	stdout <length> <base64>
+ *	stderr <length> <base64>
+ *	=end N
+ *
+ * jobrun is a child subreaper, so everything the job forks, daemons
+ * included, stays its descendant and can be found and killed afterwards.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PF_KTHREAD	0x00200000	/* task flag of kernel threads */
+#define DRAIN_MS	200		/* output still read after the job exits */
+#define KILL_TRIES	200		/* 10 ms apart */
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+struct job {
+	const char *dir;
+	const char *number;
+	char **argv;
+	char **envp;
+	long timeout_ms;
+	size_t cap;
+};
+
+struct outcome {
+	int status;		/* exit status, or -1 */
+	int signal;		/* the signal that ended it, or 0 */
+	long ms;
+	char reason[512];
+	struct buf out, err;
+	size_t seen;		/* bytes read on both pipes, kept or not */
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "jobrun: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static struct buf read_file(const char *dir, const char *name)
+{
+	char path[4096];
+	struct buf b = { NULL, 0 };
+	size_t size = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	for (;;) {
+		if (b.len + 4096 + 1 > size) {
+			size = (size + 4096 + 1) * 2;
+			b.data = realloc(b.data, size);
+			if (!b.data)
+				die("realloc");
+		}
+		n = read(fd, b.data + b.len, size - b.len - 1);
+		if (n < 0)
+			die(path);
+		if (n == 0)
+			break;
+		b.len += n;
+	}
+	b.data[b.len] = '\0';
+	close(fd);
+	return b;
+}
+
+/* Split a run of NUL-terminated strings into a NULL-terminated vector. */
+static char **split_nul(struct buf b)
+{
+	size_t count = 0, i, k = 0;
+	char **v;
+
+	for (i = 0; i < b.len; i++)
+		count += b.data[i] == '\0';
+	v = calloc(count + 1, sizeof(*v));
+	if (!v)
+		die("calloc");
+	for (i = 0; i < b.len; i += strlen(b.data + i) + 1)
+		v[k++] = b.data + i;
+	return v;
+}
+
+static void load_job(struct job *job, const char *dir)
+{
+	struct buf limits;
+	unsigned long cap;
+	const char *slash = strrchr(dir, '/');
+
+	job->dir = dir;
+	job->number = slash ? slash + 1 : dir;
+	job->argv = split_nul(read_file(dir, "argv"));
+	job->envp = split_nul(read_file(dir, "env"));
+	limits = read_file(dir, "limits");
+	if (sscanf(limits.data, "%ld %lu", &job->timeout_ms, &cap) != 2 ||
+	    !job->argv[0]) {
+		fprintf(stderr, "jobrun: %s: bad job folder\n", dir);
+		exit(2);
+	}
+	job->cap = cap;
+}
+
+/* Sizes as the host runner words them (grading/runners/host.py). */
+static void format_bytes(char *s, size_t size, size_t n)
+{
+	if (n && n % (1024 * 1024) == 0)
+		snprintf(s, size, "%zu MiB", n / (1024 * 1024));
+	else if (n && n % 1024 == 0)
+		snprintf(s, size, "%zu KiB", n / 1024);
+	else
+		snprintf(s, size, "%zu bytes", n);
+}
+
+static void append(struct outcome *o, struct buf *b, const char *data,
+		   size_t n, size_t cap)
+{
+	size_t room = o->seen < cap ? cap - o->seen : 0;
+	size_t keep = n < room ? n : room;
+
+	o->seen += n;
+	if (!keep)
+		return;
+	b->data = realloc(b->data, b->len + keep);
+	if (!b->data)
+		die("realloc");
+	memcpy(b->data + b->len, data, keep);
+	b->len += keep;
+}
+
+/* Read what is there; returns 0 at end of file. */
+static int drain(int fd, struct outcome *o, struct buf *b, size_t cap)
+{
+	char chunk[65536];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	append(o, b, chunk, n, cap);
+	return n > 0;
+}
+
+struct proc {
+	int pid;
+	char comm[32];
+};
+
+/* The processes now alive, other than us, init and kernel threads. */
+static int list_others(struct proc *procs, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0, self = getpid();
+
+	if (!d)
+		die("/proc");
+	while ((e = readdir(d))) {
+		char path[64], line[1024], *p, state;
+		int pid, ppid;
+		unsigned long flags;
+		FILE *f;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid = atoi(e->d_name);
+		if (pid == 1 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		p = fgets(line, sizeof(line), f);
+		fclose(f);
+		/* comm may hold spaces and parentheses: parse after the last ')'. */
+		if (!p || !(p = strrchr(line, ')')))
+			continue;
+		if (sscanf(p + 2, "%c %d %*d %*d %*d %*d %lu",
+			   &state, &ppid, &flags) != 3)
+			continue;
+		if ((flags & PF_KTHREAD) || state == 'Z' || n == max)
+			continue;
+		procs[n].pid = pid;
+		snprintf(procs[n].comm, sizeof(procs[n].comm), "%.*s",
+			 (int)(p - strchr(line, '(') - 1), strchr(line, '(') + 1);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void reap(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* Kill everything the job left; returns how many were found first. */
+static int kill_leftovers(char *names, size_t size)
+{
+	struct proc procs[64];
+	int n, i, tries, found;
+	size_t used = 0;
+
+	reap();
+	found = list_others(procs, 64);
+	names[0] = '\0';
+	for (i = 0; i < found && used + 40 < size; i++)
+		used += snprintf(names + used, size - used, "%s%s[%d]",
+				 i ? " " : "", procs[i].comm, procs[i].pid);
+	for (tries = 0; tries < KILL_TRIES; tries++) {
+		n = list_others(procs, 64);
+		if (!n)
+			break;
+		for (i = 0; i < n; i++)
+			kill(procs[i].pid, SIGKILL);
+		usleep(10000);
+		reap();
+	}
+	return found;
+}
+
+static int start(struct job *job, int out[2], int err[2], int *pidfd)
+{
+	int report[2], devnull, e;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
+	    pipe2(report, O_CLOEXEC))
+		die("pipe2");
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		setsid();
+		if (dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 ||
+		    dup2(err[1], 2) < 0 || chdir("/repo")) {
+			e = errno;
+		} else {
+			execvpe(job->argv[0], job->argv, job->envp);
+			e = errno;
+		}
+		if (write(report[1], &e, sizeof(e)) != sizeof(e))
+			_exit(126);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	close(report[1]);
+	close(devnull);
+	/* The report pipe closes on a successful exec, or carries errno. */
+	n = read(report[0], &e, sizeof(e));
+	close(report[0]);
+	if (n == sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		errno = e;
+		return -1;
+	}
+	*pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (*pidfd < 0)
+		die("pidfd_open");
+	return pid;
+}
+
+static void finish_status(struct outcome *o, int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		o->status = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		o->signal = WTERMSIG(wstatus);
+}
+
+static void run(struct job *job, struct outcome *o)
+{
+	int out[2], err[2], pidfd = -1, wstatus, exited = 0, stopped = 0, left;
+	long t0, deadline, drain_end = 0;
+	char names[400];
+	struct pollfd fds[3];
+	pid_t pid;
+
+	t0 = now_ms();
+	pid = start(job, out, err, &pidfd);
+	if (pid < 0) {
+		snprintf(o->reason, sizeof(o->reason), "could not run %s: %s",
+			 job->argv[0], strerror(errno));
+		close(out[0]);
+		close(err[0]);
+		return;
+	}
+	deadline = t0 + job->timeout_ms;
+	fds[0] = (struct pollfd){ .fd = out[0], .events = POLLIN };
+	fds[1] = (struct pollfd){ .fd = err[0], .events = POLLIN };
+	fds[2] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+
+	while (fds[0].fd >= 0 || fds[1].fd >= 0 || !exited) {
+		long now = now_ms(), wait;
+		int i;
+
+		if (exited && now >= drain_end)
+			break;
+		wait = exited ? drain_end - now : deadline - now;
+		if (!exited && !stopped && wait <= 0) {
+			snprintf(o->reason, sizeof(o->reason),
+				 "timed out after %gs", job->timeout_ms / 1000.0);
+			kill(-pid, SIGKILL);
+			stopped = 1;
+		}
+		if (stopped && !exited)
+			wait = 1000;
+		if (poll(fds, 3, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
+			die("poll");
+		for (i = 0; i < 2; i++) {
+			struct buf *b = i ? &o->err : &o->out;
+
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			if (!drain(fds[i].fd, o, b, job->cap)) {
+				close(fds[i].fd);
+				fds[i].fd = -1;
+			}
+		}
+		if (!stopped && o->seen > job->cap) {
+			char cap[32];
+
+			format_bytes(cap, sizeof(cap), job->cap);
+			snprintf(o->reason, sizeof(o->reason),
+				 "floods output (more than %s)", cap);
+			kill(-pid, SIGKILL);
+			stopped = 1;
+			for (i = 0; i < 2; i++)
+				if (fds[i].fd >= 0) {
+					close(fds[i].fd);
+					fds[i].fd = -1;
+				}
+		}
+		if (!exited && fds[2].revents) {
+			if (waitpid(pid, &wstatus, 0) != pid)
+				die("waitpid");
+			exited = 1;
+			o->ms = now_ms() - t0;
+			finish_status(o, wstatus);
+			fds[2].fd = -1;
+			close(pidfd);
+			drain_end = now_ms() + DRAIN_MS;
+		}
+	}
+	if (fds[0].fd >= 0)
+		close(fds[0].fd);
+	if (fds[1].fd >= 0)
+		close(fds[1].fd);
+	/* After a time limit or a flood the reason is already said. */
+	left = kill_leftovers(names, sizeof(names));
+	if (left && !stopped)
+		snprintf(o->reason, sizeof(o->reason),
+			 "left %d process%s behind: %s",
+			 left, left == 1 ? "" : "es", names);
+}
+
+static void put_base64(FILE *f, const struct buf *b)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)b->data;
+	size_t i;
+
+	for (i = 0; i + 2 < b->len; i += 3) {
+		unsigned long v = p[i] << 16 | p[i + 1] << 8 | p[i + 2];
+
+		fputc(digits[v >> 18], f);
+		fputc(digits[v >> 12 & 63], f);
+		fputc(digits[v >> 6 & 63], f);
+		fputc(digits[v & 63], f);
+	}
+	if (b->len - i == 1) {
+		fputc(digits[p[i] >> 2], f);
+		fputc(digits[(p[i] & 3) << 4], f);
+		fputs("==", f);
+	} else if (b->len - i == 2) {
+		fputc(digits[p[i] >> 2], f);
+		fputc(digits[(p[i] & 3) << 4 | p[i + 1] >> 4], f);
+		fputc(digits[(p[i + 1] & 15) << 2], f);
+		fputc('=', f);
+	}
+}
+
+static void report(const struct job *job, const struct outcome *o)
+{
+	char *c;
+
+	printf("=result %s\n", job->number);
+	if (o->status >= 0)
+		printf("status exit %d\n", o->status);
+	else if (o->signal)
+		printf("status signal %d\n", o->signal);
+	else
+		printf("status none\n");
+	printf("seconds %ld.%03ld\n", o->ms / 1000, o->ms % 1000);
+	for (c = (char *)o->reason; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	printf("reason %s\n", o->reason);
+	printf("stdout %zu ", o->out.len);
+	put_base64(stdout, &o->out);
+	printf("\nstderr %zu ", o->err.len);
+	put_base64(stdout, &o->err);
+	printf("\n=end %s\n", job->number);
+	if (fflush(stdout))
+		die("stdout");
+	if (isatty(1))
+		tcdrain(1);
+}
+
+int main(int argc, char **argv)
+{
+	static char outbuf[1 << 16];
+	struct outcome o = { .status = -1 };
+	struct job job;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: jobrun JOB-FOLDER\n");
+		return 2;
+	}
+	/* It kills every process but init and itself: never on a real host. */
+	if (getppid() != 1 || access("/lib/labvm/jobrun", X_OK)) {
+		fprintf(stderr, "jobrun: runs only as a child of the lab machine's init\n");
+		return 2;
+	}
+	if (isatty(1)) {
+		struct termios t;
+
+		if (tcgetattr(1, &t) == 0) {
+			cfmakeraw(&t);
+			tcsetattr(1, TCSANOW, &t);
+		}
+	}
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	load_job(&job, argv[1]);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		die("PR_SET_CHILD_SUBREAPER");
+	run(&job, &o);
+	report(&job, &o);
+	return 0;
+}

@@ -1,0 +1,561 @@
+"""The qemu runner: runs jobs inside the QEMU lab machine, on its own KVM.
+
+The lab machine (grading/labvm/, built by `make labvm` into build/labvm/)
+is a small Linux VM whose KVM is nested: hardware-backed on a host with a
+usable hardware KVM, emulated by QEMU (TCG, `-cpu max`) everywhere else.
+One boot runs a whole batch of jobs that share their module options; the
+lab machine's init runs each job under jobrun, which enforces the job's
+time limit and output cap, keeps stdout and stderr apart and kills what the
+job leaves running, and sends one record per job back over the second
+serial port. The runner watches that stream: a lab machine that stops
+answering or crashes costs the job it was running, and the rest of the
+batch goes on in a fresh boot. grading/README.md, "The lab machine", has
+the details.
+
+Used by grade.py as `available(root)` and `run_jobs(jobs, root, opts)`;
+also a command for trying things by hand:
+
+    python3 grading/runners/qemu.py [-t SECONDS] [-m OPTIONS] -- CMD ARG...
+    python3 grading/runners/qemu.py --shell
+"""
+
+import base64
+import binascii
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+try:
+    from .job import Job, JobResult
+except ImportError:             # run as a script, or imported as "qemu"
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from job import Job, JobResult
+
+QEMU = "qemu-system-x86_64"
+MEMORY_MB = 1024
+CPUS = 2
+CMDLINE = ("console=ttyS0 quiet panic=-1 mitigations=off tsc=reliable "
+           "cryptomgr.notests")
+# Seconds from starting QEMU until KVM is loaded in the lab machine.
+BOOT_LIMIT = {"tcg": 120, "kvm": 30}
+# Seconds past a job's own time limit until its result must be in (jobrun
+# needs a moment to kill and report; a full output cap takes ~2 s to send).
+JOB_SLACK = 20
+POLL = 0.05
+BASE_ENV = {"PATH": "/bin:/sbin:/usr/bin:/usr/sbin", "HOME": "/root"}
+# Module options: "module param=value ...", several joined by ";".
+MODULE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+PARAM_RE = re.compile(r"^[A-Za-z0-9_]+(=[A-Za-z0-9_.,:+-]*)?$")
+
+_cpio = None
+
+
+def _cpio_module():
+    """grading/labvm/cpio.py, which the build script shares."""
+    global _cpio
+    if _cpio is None:
+        path = Path(__file__).resolve().parents[1] / "labvm" / "cpio.py"
+        spec = importlib.util.spec_from_file_location("labvm_cpio", path)
+        _cpio = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_cpio)
+    return _cpio
+
+
+def _opt(opts, name, default=None):
+    """opts may be a dict, an argparse namespace or None."""
+    if opts is None:
+        return default
+    if isinstance(opts, dict):
+        return opts.get(name, default)
+    return getattr(opts, name, default)
+
+
+def labvm_dir(root):
+    return Path(root) / "build" / "labvm"
+
+
+def host_accel():
+    """("kvm", why) when QEMU can use the host's hardware KVM with nested
+    virtualization, else ("tcg", why)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = set()
+            for line in f:
+                if line.startswith("flags"):
+                    flags.update(line.split(":", 1)[1].split())
+    except OSError:
+        flags = set()
+    vendor = "amd" if "svm" in flags else "intel" if "vmx" in flags else None
+    if not vendor:
+        return "tcg", "TCG: no vmx/svm on this host"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg", "TCG: /dev/kvm not usable"
+    try:
+        with open("/sys/module/kvm_%s/parameters/nested" % vendor) as f:
+            nested = f.read().strip() in ("1", "Y", "y")
+    except OSError:
+        nested = False
+    if not nested:
+        return "tcg", "TCG: nested virtualization off in kvm_%s" % vendor
+    return "kvm", "nested hardware KVM"
+
+
+def lab_vendor(accel=None):
+    """"amd" or "intel": the CPU the lab machine sees, so whether it loads
+    kvm_amd or kvm_intel (module options name one of them)."""
+    if (accel or host_accel()[0]) == "tcg":
+        return "amd"            # TCG's -cpu max emulates AMD SVM, not VMX
+    with open("/proc/cpuinfo") as f:
+        return "amd" if re.search(r"^flags\s*:.*\bsvm\b", f.read(),
+                                  re.M) else "intel"
+
+
+def available(root):
+    """(True, how it will run) or (False, why the lab machine cannot)."""
+    if not shutil.which(QEMU):
+        return False, ("%s not found: install the Debian package "
+                       "qemu-system-x86" % QEMU)
+    vm = labvm_dir(root)
+    built = vm / "base.cpio"
+    if not (vm / "kernel" / "vmlinux").exists() or not built.exists():
+        return False, "the lab machine is not built: run `make labvm`"
+    try:
+        with open(vm / "stamp.json") as f:
+            built_from = json.load(f).get("sources", {})
+    except (OSError, ValueError):
+        built_from = {}
+    src = Path(root) / "grading" / "labvm"
+    for name in ("init", "jobrun.c", "cpio.py"):
+        with open(src / name, "rb") as f:
+            if hashlib.sha256(f.read()).hexdigest()[:16] != \
+                    built_from.get(name):
+                return False, ("the lab machine was built from another "
+                               "grading/labvm/%s: run `make labvm`" % name)
+    return True, "lab machine ready (%s)" % host_accel()[1]
+
+
+def parse_module_options(text):
+    """[(module, [param, ...]), ...] from, say, "kvm_amd npt=0; kvm
+    halt_poll_ns=0". Raises ValueError with a one-line reason."""
+    out = []
+    for clause in (text or "").split(";"):
+        words = clause.split()
+        if not words:
+            continue
+        if not MODULE_RE.match(words[0]):
+            raise ValueError("bad module name %r in module options" % words[0])
+        for p in words[1:]:
+            if not PARAM_RE.match(p):
+                raise ValueError("bad module parameter %r for %s" %
+                                 (p, words[0]))
+        out.append((words[0].replace("-", "_"), words[1:]))
+    return out
+
+
+# --- packing a batch --------------------------------------------------------
+
+def _elf_interp(data):
+    """The PT_INTERP of an ELF64 file, or None."""
+    if data[:5] != b"\x7fELF\x02":
+        return None
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        ptype, _, off, _, _, size = struct.unpack_from(
+            "<IIQQQQ", data, phoff + i * phentsize)
+        if ptype == 3:
+            return data[off:off + size].rstrip(b"\0").decode()
+    return None
+
+
+def _shared_libraries(path):
+    """Absolute paths of the loader and libraries a dynamic program needs."""
+    p = subprocess.run(["ldd", str(path)], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL)
+    libs = []
+    for line in p.stdout.decode(errors="replace").splitlines():
+        m = re.match(r"\s*(?:\S+ => )?(/\S+) \(0x", line)
+        if m:
+            libs.append(m.group(1))
+    return libs
+
+
+class _Batch:
+    """The second initramfs archive of one boot: jobs, files, libraries."""
+
+    def __init__(self, root, module_options):
+        self.root = Path(root).resolve()
+        self.cpio = _cpio_module().Archive(first_inode=1 << 24)
+        self.files = set()
+        self.count = 0
+        lines = "".join("%s %s\n" % (m, " ".join(p))
+                        for m, p in parse_module_options(module_options))
+        self.cpio.file("jobs/modopts", lines.encode())
+
+    def _add_host_file(self, host_path, cpio_path):
+        if cpio_path in self.files:
+            return
+        self.files.add(cpio_path)
+        with open(host_path, "rb") as f:
+            data = f.read()
+        self.cpio.file(cpio_path, data,
+                       0o755 if os.access(host_path, os.X_OK) else 0o644)
+        if _elf_interp(data):
+            for lib in _shared_libraries(host_path):
+                self._add_host_file(os.path.realpath(lib), lib.lstrip("/"))
+
+    def _map_arg(self, arg):
+        """An argument naming a file of the repository: add the file and
+        give the argument as the lab machine sees it (cwd is /repo)."""
+        candidates = [("", arg)]
+        prefix, eq, value = arg.partition("=")
+        if eq and value:
+            candidates.insert(0, (prefix + eq, value))
+        for head, path in candidates:
+            host = Path(path) if os.path.isabs(path) else self.root / path
+            # Stored under the name the job uses (a symbolic link stays
+            # usable), but only if it leads to a file in the repository.
+            rel = os.path.normpath(os.path.relpath(host, self.root))
+            try:
+                host.resolve().relative_to(self.root)
+                if rel.startswith("..") or not host.is_file():
+                    continue
+            except (ValueError, OSError):     # outside, or not a file name
+                continue
+            self._add_host_file(host, "repo/" + rel)
+            return head + ("/repo/" + rel if os.path.isabs(path) else path)
+        return arg
+
+    def add(self, job):
+        """Pack one job; raises OSError when a file it names is unreadable."""
+        argv = [self._map_arg(a) for a in job.argv]
+        self.count += 1
+        d = "jobs/%d/" % self.count
+        env = dict(BASE_ENV)
+        env.update(job.env or {})
+        self.cpio.file(d + "argv", b"".join(a.encode() + b"\0" for a in argv))
+        self.cpio.file(d + "env", b"".join(("%s=%s" % kv).encode() + b"\0"
+                                           for kv in env.items()))
+        self.cpio.file(d + "limits", b"%d %d\n" % (
+            max(1, int(job.timeout * 1000)), job.output_cap))
+
+    def write(self, base, path):
+        with open(path, "wb") as out, open(base, "rb") as f:
+            shutil.copyfileobj(f, out)
+            out.write(self.cpio.bytes())
+
+
+# --- one boot ---------------------------------------------------------------
+
+def qemu_argv(root, accel, initrd, memory_mb, rest):
+    """The QEMU command line of the lab machine; rest: -append, -serial."""
+    if accel == "kvm":
+        cpu = ["-accel", "kvm", "-cpu", "host"]
+    else:
+        cpu = ["-accel", "tcg,thread=multi", "-cpu", "max"]
+    kernel = labvm_dir(root) / "kernel" / "vmlinux"
+    return [QEMU, "-nodefaults", "-no-user-config", "-display", "none",
+            "-no-reboot", "-machine", "pc"] + cpu + [
+            "-smp", str(CPUS), "-m", str(memory_mb), "-kernel", str(kernel),
+            "-initrd", str(initrd)] + rest
+
+
+class _Stream:
+    """Reads the results port's records as the lab machine writes them."""
+
+    def __init__(self, path):
+        self.path = path
+        self.pos = 0
+        self.pending = b""
+
+    def lines(self):
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        self.pos += len(data)
+        self.pending += data
+        *done, self.pending = self.pending.split(b"\n")
+        return [line.rstrip(b"\r").decode(errors="replace") for line in done]
+
+
+def _decode_record(name, fields):
+    """A JobResult from a record's "key value" lines, or a reason why not."""
+    try:
+        kind, _, value = fields["status"].partition(" ")
+        status = int(value) if kind == "exit" else None
+        sig = int(value) if kind == "signal" else None
+        out = {}
+        for key in ("stdout", "stderr"):
+            length, _, b64 = fields[key].partition(" ")
+            out[key] = base64.b64decode(b64, validate=True)
+            if len(out[key]) != int(length):
+                raise ValueError("%s length" % key)
+        return JobResult(name, status, sig, out["stdout"], out["stderr"],
+                         fields.get("reason", "").strip(),
+                         float(fields["seconds"]))
+    except (KeyError, ValueError, binascii.Error) as e:
+        return "the lab machine sent a garbled result (%s)" % e
+
+
+def _console_hint(path):
+    """The most telling line of a boot's console log: a panic or oops if
+    there is one, else the last line."""
+    try:
+        with open(path, errors="replace") as f:
+            lines = [ln.strip() for ln in f if ln.strip()]
+    except OSError:
+        lines = []
+    pick = None
+    for ln in lines:
+        if re.search(r"Kernel panic|BUG:|Oops|general protection", ln):
+            pick = ln
+            break
+    if pick is None and lines:
+        pick = "last console line: " + lines[-1]
+    pick = re.sub(r"^\[\s*[\d.]+\]\s*", "", pick or "nothing on its console")
+    return pick[:160]
+
+
+class _Boot:
+    """One QEMU run over a list of (index, job)."""
+
+    def __init__(self, root, items, module_options, opts, number):
+        self.root = Path(root)
+        self.items = items
+        self.module_options = module_options
+        self.opts = opts
+        self.number = number
+        self.results = {}           # index -> JobResult
+        self.culprit = None         # index of the job running at a failure
+        self.culprit_seconds = 0.0
+        self.failure = None         # why the boot ended badly
+        self.kind = None            # done | setup | crash | hang | boot
+
+    def run(self):
+        vm = labvm_dir(self.root)
+        batch = _Batch(self.root, self.module_options)
+        packed = []
+        for index, job in self.items:
+            try:
+                batch.add(job)
+                packed.append((index, job))
+            except OSError as e:
+                self.results[index] = _failed(
+                    job, "cannot copy a file it names into the lab machine: "
+                    "%s" % e)
+        self.items = packed
+        if not packed:
+            self.kind = "done"
+            return
+        logs = vm / "log"
+        self.log_name = os.path.relpath(logs / ("boot%d.console" % self.number),
+                                        self.root)
+        with tempfile.TemporaryDirectory(prefix="labvm.") as tmp:
+            tmp = Path(tmp)
+            batch.write(vm / "base.cpio", tmp / "initrd.cpio")
+            accel = _opt(self.opts, "accel") or host_accel()[0]
+            argv = qemu_argv(self.root, accel, tmp / "initrd.cpio",
+                             _opt(self.opts, "memory_mb", MEMORY_MB),
+                             ["-append", CMDLINE,
+                              "-serial", "file:%s" % (tmp / "console"),
+                              "-serial", "file:%s" % (tmp / "results")])
+            limit = _opt(self.opts, "boot_timeout", BOOT_LIMIT[accel])
+            with open(tmp / "qemu", "wb") as err:
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                        stdout=err, stderr=subprocess.STDOUT)
+            try:
+                self._watch(proc, _Stream(tmp / "results"),
+                            time.monotonic() + limit, tmp)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+            if self.kind == "boot":
+                with open(tmp / "qemu", errors="replace") as f:
+                    said = f.read().strip().splitlines()
+                if said:
+                    self.failure += "; QEMU said: " + said[-1][:200]
+            # Kept for a look by hand; another grader may overwrite them.
+            try:
+                logs.mkdir(exist_ok=True)
+                for name in ("console", "results", "qemu"):
+                    shutil.copyfile(tmp / name, logs / (
+                        "boot%d.%s" % (self.number, name)))
+            except OSError:
+                pass
+
+    def _watch(self, proc, stream, deadline, tmp):
+        ready = False
+        current = None              # (index, job, started at)
+        fields = None
+        by_number = {n + 1: item for n, item in enumerate(self.items)}
+        slack = _opt(self.opts, "job_slack", JOB_SLACK)
+        while True:
+            exited = proc.poll() is not None
+            for line in stream.lines():
+                word, _, rest = line.partition(" ")
+                now = time.monotonic()
+                if word == "=ready":
+                    ready = True
+                    deadline = now + slack
+                elif word == "=setup-failed":
+                    self.kind = "setup"
+                    self.failure = "the lab machine could not set up KVM: " \
+                        + rest
+                    return
+                elif word == "=start" and rest.isdigit() and \
+                        int(rest) in by_number:
+                    index, job = by_number[int(rest)]
+                    current = (index, job, now)
+                    deadline = now + job.timeout + slack
+                elif word == "=result":
+                    fields = {}
+                elif word == "=end" and current and fields is not None:
+                    index, job, started = current
+                    got = _decode_record(job.name, fields)
+                    if isinstance(got, str):
+                        got = JobResult(job.name, None, None, b"", b"", got,
+                                        now - started)
+                    self.results[index] = got
+                    current, fields = None, None
+                    deadline = now + slack
+                elif word == "=done":
+                    self.kind = "done"
+                    return
+                elif fields is not None and word:
+                    fields[word] = rest
+            if exited:
+                break
+            if time.monotonic() > deadline:
+                self.kind = "hang"
+                break
+            time.sleep(POLL)
+        hint = "%s (log: %s)" % (_console_hint(tmp / "console"),
+                                 self.log_name)
+        if not ready:
+            if self.kind == "hang":
+                self.failure = "the lab machine did not boot in time: " + hint
+            else:
+                self.failure = "the lab machine did not boot: QEMU exited " \
+                    "with status %s; %s" % (proc.returncode, hint)
+            self.kind = "boot"
+            return
+        if current:
+            self.culprit = current[0]
+            self.culprit_seconds = time.monotonic() - current[2]
+        if self.kind == "hang":
+            self.failure = ("the lab machine stopped answering (no result "
+                            "%g s after the time limit); %s" % (slack, hint))
+        else:
+            self.kind = "crash"
+            self.failure = "the lab machine crashed: " + hint
+
+
+# --- the runner -------------------------------------------------------------
+
+def _failed(job, reason, seconds=0.0):
+    return JobResult(job.name, None, None, b"", b"", reason, seconds)
+
+
+def run_jobs(jobs, root, opts=None):
+    """Run the jobs in the lab machine, one boot per distinct
+    module_options value; returns one JobResult per job, in order.
+
+    opts (a dict, an argparse namespace or None) may set: log (a function
+    given one line per boot), accel ("kvm" or "tcg" instead of the host's
+    choice), memory_mb, boot_timeout and job_slack (seconds: how long a
+    boot may take until KVM is ready, and how long past a job's own time
+    limit its result may take before the lab machine counts as hung)."""
+    log = _opt(opts, "log") or (lambda msg: None)
+    results = {}
+    groups = {}
+    for index, job in enumerate(jobs):
+        groups.setdefault((job.module_options or "").strip(), []).append(
+            (index, job))
+    boots = 0
+    for module_options, items in groups.items():
+        try:
+            parse_module_options(module_options)
+        except ValueError as e:
+            for index, job in items:
+                results[index] = _failed(job, str(e))
+            continue
+        while items:
+            boots += 1
+            log("lab machine: boot %d, %d job(s)%s" % (
+                boots, len(items),
+                ", module options " + module_options if module_options else ""))
+            boot = _Boot(root, items, module_options, opts, boots)
+            boot.run()
+            results.update(boot.results)
+            if boot.culprit is not None:
+                index = boot.culprit
+                results[index] = _failed(dict(items)[index], boot.failure,
+                                         boot.culprit_seconds)
+            left = [(i, j) for i, j in items if i not in results]
+            if boot.kind in ("done", "setup", "boot") or len(left) == len(items):
+                why = boot.failure or "the lab machine gave no result"
+                if boot.kind == "done":
+                    why = "the lab machine gave no result for this job"
+                for index, job in left:
+                    results[index] = _failed(job, why)
+                break
+            items = left
+    return [results[i] for i in range(len(jobs))]
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(
+        description="Run one command in the QEMU lab machine (cwd: a copy "
+        "of the files of this repository that the command names).")
+    ap.add_argument("-t", "--timeout", type=float, default=60,
+                    help="time limit in seconds (default 60)")
+    ap.add_argument("-m", "--module-options", default="",
+                    help='e.g. "kvm_amd npt=0"')
+    ap.add_argument("--shell", action="store_true",
+                    help="boot the lab machine with a shell on this terminal")
+    ap.add_argument("command", nargs="*")
+    args = ap.parse_args(argv)
+    root = Path(__file__).resolve().parents[2]
+    ok, why = available(root)
+    if not ok:
+        print("qemu.py: " + why, file=sys.stderr)
+        return 2
+    if args.shell:
+        # No jobs in the initramfs: init opens a shell on the console.
+        return subprocess.call(qemu_argv(
+            root, host_accel()[0], labvm_dir(root) / "base.cpio", MEMORY_MB,
+            ["-append", CMDLINE.replace(" quiet", ""),
+             "-serial", "mon:stdio", "-serial", "null"]))
+    if not args.command:
+        ap.error("give a command, or --shell")
+    job = Job("command", args.command, args.timeout,
+              module_options=args.module_options)
+    t0 = time.monotonic()
+    r = run_jobs([job], root, {"log": lambda m: print(m, file=sys.stderr)})[0]
+    sys.stdout.buffer.write(r.stdout)
+    sys.stdout.flush()
+    sys.stderr.buffer.write(r.stderr)
+    print("qemu.py: %s after %.2f s in the job, %.1f s in all%s" % (
+        "exit status %d" % r.status if r.status is not None else
+        "signal %d" % r.signal if r.signal else "no status",
+        r.seconds, time.monotonic() - t0,
+        "; " + r.reason if r.reason else ""), file=sys.stderr)
+    return r.status if r.status is not None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

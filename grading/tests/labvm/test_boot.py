@@ -1,0 +1,226 @@
+"""Tests that boot the QEMU lab machine (grading/labvm/) through the qemu
+runner and check what grading/README.md, "The lab machine", promises: exit
+status, signal, separate and byte-exact stdout and stderr, time limit,
+output cap, processes left behind, module options, a working nested
+/dev/kvm in every CPU mode, and that a lab machine that crashes or stops
+answering costs one job and never hangs the grader.
+
+setUpModule builds the lab machine first (grading/labvm/build: quick when
+built). About seven boots in all: a minute or two under TCG.
+Run: python3 -m unittest discover -s grading/tests/labvm
+"""
+
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "grading"))
+
+from runners import qemu                        # noqa: E402
+from runners.job import Job                     # noqa: E402
+
+VMM = "labs/01-vm-entry/build/vmm"
+# One guest per CPU mode the lab-01 loader starts in (guests/README.md).
+GUESTS = ("hello16.bin", "hello32.elf", "hello64.elf")
+# The module parameter that turns off two-dimensional paging, so that
+# KVM shadows the guest's page tables instead.
+NO_TDP = {"amd": ("kvm_amd", "npt"), "intel": ("kvm_intel", "ept")}
+
+
+def setUpModule():
+    for tool, why in (("apt-get", "not a Debian system"),
+                      ("dpkg-deb", "not a Debian system"),
+                      (qemu.QEMU, "QEMU is not installed (qemu-system-x86)")):
+        if not shutil.which(tool):
+            raise unittest.SkipTest("the lab machine cannot run here: " + why)
+    p = subprocess.run([str(ROOT / "grading" / "labvm" / "build")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode:
+        raise RuntimeError("grading/labvm/build failed: " +
+                           p.stdout.decode(errors="replace").strip())
+    ok, why = qemu.available(ROOT)
+    if not ok:
+        raise RuntimeError(why)
+
+
+def sh(name, script, timeout=20, **kw):
+    return Job(name, ["sh", "-c", script], timeout, **kw)
+
+
+def expected(guest):
+    return (ROOT / "guests" / guest.rsplit(".", 1)[0] /
+            "expected.txt").read_bytes()
+
+
+def have_vmm():
+    return (ROOT / VMM).is_file() and all(
+        (ROOT / "guests" / "out" / g).is_file() for g in GUESTS)
+
+
+class OneBatch(unittest.TestCase):
+    """One run_jobs call: a batch with the default module options and one
+    with two-dimensional paging off, so two boots."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.module, cls.param = NO_TDP[qemu.lab_vendor()]
+        no_tdp = "%s %s=0" % (cls.module, cls.param)
+        up = "".join("\\%03o" % i for i in range(256))
+        down = "".join("\\%03o" % i for i in reversed(range(256)))
+        jobs = [
+            sh("status", "echo out; echo err >&2; exit 7"),
+            sh("bytes", "printf '%s'; printf '%s' >&2" % (up, down)),
+            sh("env", 'echo "$VMMLAB_TEST" "$PWD"', env={"VMMLAB_TEST": "a  b"}),
+            sh("hang", "echo before; sleep 1000", timeout=2),
+            sh("leftover", "sleep 1000 & echo started"),
+            sh("after-leftover", "ps -o comm"),
+            sh("flood", "yes", output_cap=5000),
+            sh("flood-kib", "yes >&2", output_cap=8192),
+            sh("signal", "kill -SEGV $$"),
+            Job("missing", ["no-such-program"], 10),
+            sh("param", "cat /sys/module/%s/parameters/%s" %
+               (cls.module, cls.param)),
+            sh("param-no-tdp", "cat /sys/module/%s/parameters/%s" %
+               (cls.module, cls.param), module_options=no_tdp),
+        ]
+        if have_vmm():
+            for g in GUESTS:
+                for opts in ("", no_tdp):
+                    jobs.append(Job("%s %s" % (g, opts), [
+                        VMM, "guests/out/" + g], 60, module_options=opts))
+        t0 = time.monotonic()
+        cls.boots = []
+        results = qemu.run_jobs(jobs, ROOT, {"log": cls.boots.append})
+        cls.seconds = time.monotonic() - t0
+        cls.r = {r.name: r for r in results}
+        assert [r.name for r in results] == [j.name for j in jobs]
+
+    def test_one_boot_per_module_options(self):
+        self.assertEqual(len(self.boots), 2, self.boots)
+
+    def test_status_and_streams(self):
+        r = self.r["status"]
+        self.assertEqual((r.status, r.signal, r.stdout, r.stderr, r.reason),
+                         (7, None, b"out\n", b"err\n", ""))
+
+    def test_output_is_byte_exact(self):
+        r = self.r["bytes"]
+        self.assertEqual(r.stdout, bytes(range(256)))
+        self.assertEqual(r.stderr, bytes(reversed(range(256))))
+        self.assertEqual(r.status, 0)
+
+    def test_environment_and_working_folder(self):
+        self.assertEqual(self.r["env"].stdout, b"a  b /repo\n")
+
+    def test_time_limit(self):
+        r = self.r["hang"]
+        self.assertIsNone(r.status)
+        self.assertEqual(r.signal, 9)
+        self.assertEqual(r.stdout, b"before\n")
+        self.assertEqual(r.reason, "timed out after 2s")
+        self.assertGreaterEqual(r.seconds, 2.0)
+        self.assertLess(r.seconds, 10.0)
+
+    def test_process_left_behind(self):
+        r = self.r["leftover"]
+        self.assertEqual((r.status, r.stdout), (0, b"started\n"))
+        self.assertRegex(r.reason,
+                         r"^left 1 process behind: sleep\[\d+\]$")
+        # ...and it was killed before the next job.
+        after = self.r["after-leftover"]
+        self.assertEqual(after.status, 0)
+        self.assertNotIn(b"sleep", after.stdout)
+
+    def test_output_cap(self):
+        r = self.r["flood"]
+        self.assertEqual(r.reason, "floods output (more than 5000 bytes)")
+        self.assertEqual(r.stdout, b"y\n" * 2500)
+        self.assertEqual(r.signal, 9)
+
+    def test_output_cap_counts_stderr_too(self):
+        r = self.r["flood-kib"]
+        self.assertEqual(r.reason, "floods output (more than 8 KiB)")
+        self.assertEqual((r.stdout, r.stderr), (b"", b"y\n" * 4096))
+
+    def test_signal(self):
+        r = self.r["signal"]
+        self.assertEqual((r.status, r.signal, r.reason), (None, 11, ""))
+
+    def test_program_not_found(self):
+        r = self.r["missing"]
+        self.assertEqual((r.status, r.signal), (None, None))
+        self.assertEqual(r.reason,
+                         "could not run no-such-program: No such file or directory")
+
+    def test_module_options(self):
+        self.assertEqual(self.r["param"].stdout, b"Y\n")
+        self.assertEqual(self.r["param-no-tdp"].stdout, b"N\n")
+
+    @unittest.skipUnless(have_vmm(), "lab 01 or its guests are not built")
+    def test_vmm_runs_guests_on_nested_kvm(self):
+        for g in GUESTS:
+            for opts in ("", "%s %s=0" % (self.module, self.param)):
+                with self.subTest(guest=g, module_options=opts):
+                    r = self.r["%s %s" % (g, opts)]
+                    # A hello guest ends with HLT: status 0.
+                    self.assertEqual((r.status, r.reason), (0, ""), r.stderr)
+                    self.assertEqual(r.stdout, expected(g))
+
+
+class Failures(unittest.TestCase):
+    """A lab machine that crashes, stops answering or cannot load KVM."""
+
+    @classmethod
+    def setUpClass(cls):
+        module = NO_TDP[qemu.lab_vendor()][0]
+        jobs = [
+            sh("crash", "echo c > /proc/sysrq-trigger; sleep 1000", 30),
+            sh("after-crash", "echo next"),
+            # Stop jobrun, the lab machine's supervisor: nothing answers.
+            sh("stop", "kill -STOP $PPID; sleep 1000", 3),
+            sh("after-stop", "echo next"),
+            sh("bad-param", "true", module_options=module + " nosuch=1"),
+        ]
+        t0 = time.monotonic()
+        cls.boots = []
+        results = qemu.run_jobs(jobs, ROOT, {"job_slack": 5,
+                                             "log": cls.boots.append})
+        cls.seconds = time.monotonic() - t0
+        cls.r = {r.name: r for r in results}
+
+    def test_crash_costs_one_job(self):
+        r = self.r["crash"]
+        self.assertIsNone(r.status)
+        self.assertRegex(r.reason, r"^the lab machine crashed: Kernel panic"
+                         r".*sysrq triggered crash.*\(log: build/labvm/log/")
+        self.assertEqual(self.r["after-crash"].stdout, b"next\n")
+
+    def test_hang_costs_one_job(self):
+        r = self.r["stop"]
+        self.assertIsNone(r.status)
+        self.assertTrue(r.reason.startswith(
+            "the lab machine stopped answering (no result 5 s after the "
+            "time limit)"), r.reason)
+        # Given up 3 s (its limit) + 5 s (the slack) after it started.
+        self.assertGreaterEqual(r.seconds, 8.0)
+        self.assertLess(r.seconds, 20.0)
+        self.assertEqual(self.r["after-stop"].stdout, b"next\n")
+
+    def test_unknown_module_parameter(self):
+        r = self.r["bad-param"]
+        self.assertIsNone(r.status)
+        self.assertEqual(r.reason, "the lab machine could not set up KVM: "
+                         "%s has no parameter nosuch" %
+                         NO_TDP[qemu.lab_vendor()][0])
+
+    def test_boots(self):
+        # crash | after-crash, stop | after-stop; bad-param's own boot.
+        self.assertEqual(len(self.boots), 4, self.boots)
+
+
+if __name__ == "__main__":
+    unittest.main()
