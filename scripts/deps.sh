@@ -10,7 +10,7 @@
 set -eu
 
 base="gcc make libc6-dev binutils nasm check pkg-config python3"
-full="$base qemu-system-x86 pandoc graphviz busybox-static cpio zstd xz-utils kmod"
+full="$base qemu-system-x86 pandoc graphviz cpio xz-utils"
 
 pkgs=$base
 [ "${1:-}" = "--all" ] && pkgs=$full
