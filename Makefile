@@ -9,6 +9,7 @@
 #   make lineage             every lab differs from the one before only as its LINEAGE says
 #   make diff-lab N          what lab N adds to lab N-1
 #   make differential        the guests that QEMU runs, on QEMU and on our VMM
+#   make book                the book: HTML and EPUB in book/out/
 #   make labvm               build the QEMU lab machine (guest tests on a nested KVM)
 #   make deps                install every Debian package the project uses
 #   make clean
@@ -102,6 +103,10 @@ carry:
 	$(if $(F),,$(error say which file: make carry F=labs/NN-name/path))
 	@$(PYTHON) grading/lineage.py carry $(F)
 
+book:
+	$(ref-only)
+	@$(MAKE) --no-print-directory -C book
+
 # The QEMU lab machine (grading/README.md, "The lab machine"), in build/labvm/.
 labvm:
 	@$(PYTHON) grading/labvm/build
@@ -113,7 +118,8 @@ differential:
 clean:
 	$(MAKE) -C guests clean
 	@for l in $(LABS) $(wildcard final); do $(MAKE) -C $$l clean; done
+	@if [ -d book ]; then $(MAKE) -C book clean; fi
 	rm -rf grading/out dist
 
 .PHONY: all guests labs deps deps-base run check check-lab run-lab bench-lab clean \
-	handout handout-lab lineage diff-lab carry differential labvm
+	handout handout-lab lineage diff-lab carry differential labvm book

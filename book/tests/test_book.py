@@ -1,0 +1,415 @@
+#!/usr/bin/env python3
+"""test_book.py - tests of the book's build (book/Makefile, filters/book.lua).
+
+    python3 book/tests/test_book.py        (or: make -C book check)
+
+Most tests build a throwaway book in a temporary directory, through the
+real Makefile with SRC, ROOT and OUT pointed at it, and check that:
+excerpts by function, struct and region come out exactly as the source
+says, without exercise or excerpt markers; a missing file, function,
+region, figure or link target fails the build with one line naming it.
+The last tests read the real book in book/out/: every link and image of
+every HTML page and of the EPUB resolves.
+"""
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import zipfile
+
+BOOK = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(BOOK)
+
+# The handout's marker format (grading/README.md, "Exercise regions").
+BEGIN_RE = re.compile(r"^[ \t]*/\*\s*EXERCISE\b")
+END_RE = re.compile(r"^[ \t]*/\*\s*END\s+EXERCISE\b")
+
+DEMO_C = """\
+/* demo.c - a source file for the book's tests. */
+#include <stdio.h>
+
+int demo_run(int x);
+int demo_proto(void);
+
+struct demo {
+\tint a;
+\tint b;
+};
+
+/* The comment above demo_run. */
+int demo_run(int x)
+{
+\tint y = x;
+
+\t/* EXERCISE 9.demo: Double it.
+\t *
+\t * Tests: unit.demo
+\t * Stub: return -1;
+\t */
+\ty = 2 * x;
+\t/* END EXERCISE 9.demo */
+\treturn y;
+}
+
+static void
+demo_other(void)
+{
+\t/* excerpt: inner */
+\tputs("inner line");
+\t/* excerpt: nested */
+\tputs("nested line");
+\t/* end excerpt: nested */
+\t/* end excerpt: inner */
+}
+
+/* excerpt: open */
+int never_closed;
+"""
+
+DEMO_ASM = """\
+; demo.asm - nasm source for the book's tests.
+bits 16
+; excerpt: greet
+\tmov si, msg
+\tcall puts
+; end excerpt: greet
+\thlt
+"""
+
+DEMO_DOT = "digraph demo { a -> b; }\n"
+
+INDEX = """\
+# Test book
+
+A front page. See [the chapter](ch01-demo.md).
+"""
+
+
+def page_text(path):
+    """The visible text of an HTML page: tags dropped, entities decoded."""
+    with open(path, encoding="utf-8") as f:
+        s = f.read()
+    s = re.sub(r"<[^>]+>", "", s)
+    return html.unescape(s)
+
+
+class TinyBook:
+    """A throwaway book: pages in src/, sources in root/, output in out/."""
+
+    def __init__(self, chapter, root=None, index=INDEX):
+        self.dir = tempfile.mkdtemp(prefix="book-test-")
+        self.src = os.path.join(self.dir, "src")
+        self.out = os.path.join(self.dir, "out")
+        self.root = root or os.path.join(self.dir, "root")
+        os.makedirs(os.path.join(self.src, "figures"))
+        if root is None:
+            os.makedirs(os.path.join(self.root, "src"))
+            self.write(os.path.join(self.root, "src", "demo.c"), DEMO_C)
+            self.write(os.path.join(self.root, "src", "demo.asm"), DEMO_ASM)
+        self.write(os.path.join(self.src, "figures", "demo.dot"), DEMO_DOT)
+        self.write(os.path.join(self.src, "index.md"), index)
+        self.write(os.path.join(self.src, "ch01-demo.md"), chapter)
+
+    @staticmethod
+    def write(path, text):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def build(self, goal="html"):
+        p = subprocess.run(
+            ["make", "--no-print-directory", "-C", BOOK, goal,
+             "SRC=" + self.src, "ROOT=" + self.root, "OUT=" + self.out],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True, timeout=120)
+        return p.returncode, p.stderr
+
+    def text(self, page="ch01-demo.html"):
+        return page_text(os.path.join(self.out, page))
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def chapter(*blocks):
+    return "# Demo chapter\n\n## First {#first}\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def excerpt(path, **attrs):
+    a = " ".join('%s="%s"' % kv for kv in attrs.items())
+    return '```{.c include="%s" %s}\n```' % (path, a)
+
+
+class BookCase(unittest.TestCase):
+    def tiny(self, *args, **kw):
+        b = TinyBook(*args, **kw)
+        self.addCleanup(b.close)
+        return b
+
+    def assertFailsNaming(self, book, *words):
+        rc, err = book.build()
+        self.assertNotEqual(rc, 0, "the build should have failed")
+        lines = [l for l in err.splitlines() if l.startswith("book: ")]
+        self.assertEqual(len(lines), 1, "expected one 'book:' line, got:\n" + err)
+        for w in words:
+            self.assertIn(w, lines[0])
+        self.assertFalse(os.path.exists(os.path.join(book.out, "ch01-demo.html")),
+                         "no page may be left behind by a failed build")
+
+
+class Excerpts(BookCase):
+    def test_function_is_the_definition_without_exercise_markers(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run")))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        text = b.text()
+        # The definition, tabs as 8 spaces, markers gone, reference kept.
+        want = ("int demo_run(int x)\n{\n        int y = x;\n\n"
+                "        y = 2 * x;\n        return y;\n}")
+        self.assertIn(want, text)
+        self.assertNotIn("EXERCISE", text)
+        self.assertNotIn("Stub:", text)
+        self.assertNotIn("int demo_run(int x);", text)   # not the prototype
+        self.assertNotIn("The comment above", text)
+        self.assertIn("src/demo.c: demo_run()", text)    # the label
+
+    def test_function_with_its_comment_and_type_line(self):
+        b = self.tiny(chapter(
+            excerpt("src/demo.c", function="demo_run", comment="yes"),
+            excerpt("src/demo.c", function="demo_other")))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        text = b.text()
+        self.assertIn("/* The comment above demo_run. */\nint demo_run(int x)", text)
+        # "static void" on its own line belongs to demo_other; excerpt
+        # markers inside a function excerpt are dropped.
+        self.assertIn('static void\ndemo_other(void)\n{\n        puts("inner line");\n'
+                      '        puts("nested line");\n}', text)
+        self.assertNotIn("excerpt:", text)
+
+    def test_struct(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", struct="demo")))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("struct demo {\n        int a;\n        int b;\n};", b.text())
+
+    def test_regions_in_c_and_nasm(self):
+        b = self.tiny(chapter(
+            excerpt("src/demo.c", region="inner"),
+            '```{.nasm include="src/demo.asm" region="greet"}\n```'))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        text = b.text()
+        # Dedented; the nested region's markers dropped, its code kept.
+        self.assertIn('puts("inner line");\nputs("nested line");\n', text)
+        self.assertIn("mov si, msg\ncall puts\n", text)
+        self.assertNotIn("excerpt:", text)
+        self.assertNotIn("hlt", text)
+
+    def test_lab_source_by_function_name(self):
+        """The real lab: vcpu_handle_exit() as run.c has it, markers out."""
+        path = "labs/01-vm-entry/src/run.c"
+        with open(os.path.join(REPO, path), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        first = lines.index("int vcpu_handle_exit(struct vcpu *vcpu)")
+        last = next(i for i in range(first, len(lines)) if lines[i] == "}")
+        want, skip = [], False
+        for line in lines[first:last + 1]:
+            if BEGIN_RE.match(line):
+                skip = True
+            if not skip and not END_RE.match(line):
+                want.append(line.expandtabs(8))
+            if skip and line.rstrip().endswith("*/"):
+                skip = False
+        self.assertIn("        case KVM_EXIT_IO:", want)
+
+        b = self.tiny(chapter(excerpt(path, function="vcpu_handle_exit")),
+                      root=REPO)
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        text = b.text()
+        self.assertIn("\n".join(want), text)
+        self.assertNotIn("EXERCISE", text)
+
+    def test_epub_holds_the_excerpt(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run")))
+        rc, err = b.build("epub")
+        self.assertEqual(rc, 0, err)
+        with zipfile.ZipFile(os.path.join(b.out, "vmmlab.epub")) as z:
+            body = "".join(z.read(n).decode("utf-8") for n in z.namelist()
+                           if n.endswith(".xhtml"))
+        self.assertIn("y = 2 * x;", html.unescape(re.sub(r"<[^>]+>", "", body)))
+
+
+class Failures(BookCase):
+    def test_missing_function(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_nope")))
+        self.assertFailsNaming(b, "ch01-demo.md", "function demo_nope", "src/demo.c")
+
+    def test_prototype_or_call_is_not_a_definition(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_proto")))
+        self.assertFailsNaming(b, "function demo_proto")
+        b = self.tiny(chapter(excerpt("src/demo.c", function="puts")))
+        self.assertFailsNaming(b, "function puts")
+
+    def test_missing_file(self):
+        b = self.tiny(chapter(excerpt("src/nope.c", function="demo_run")))
+        self.assertFailsNaming(b, "no file src/nope.c")
+
+    def test_missing_region(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", region="nope")))
+        self.assertFailsNaming(b, "region nope", "src/demo.c")
+
+    def test_unclosed_region(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", region="open")))
+        self.assertFailsNaming(b, "region open", "no end marker")
+
+    def test_missing_struct(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", struct="nope")))
+        self.assertFailsNaming(b, "struct nope")
+
+    def test_missing_figure(self):
+        b = self.tiny(chapter("![A figure](figures/nope.svg){#fig-nope}"))
+        self.assertFailsNaming(b, "missing figure figures/nope.svg")
+
+    def test_existing_figure_is_rendered_and_numbered(self):
+        b = self.tiny(chapter("![A figure](figures/demo.svg){#fig-demo}",
+                              "See [](#fig-demo) and [](#first)."))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(os.path.exists(os.path.join(b.out, "figures", "demo.svg")))
+        prose = " ".join(b.text().split())
+        self.assertIn("Figure 1.1: A figure", prose)
+        self.assertIn("See Figure 1.1 and section 1.1.", prose)
+
+    def test_broken_link_on_the_page(self):
+        b = self.tiny(chapter("See [here](#nope)."))
+        self.assertFailsNaming(b, "#nope")
+
+    def test_link_to_a_page_not_in_the_book(self):
+        b = self.tiny(chapter("See [chapter 2](ch02-memory.md)."))
+        self.assertFailsNaming(b, "ch02-memory.md")
+
+    def test_link_to_a_missing_id_on_another_page(self):
+        b = self.tiny(chapter("Back to [the start](index.md#nope)."))
+        self.assertFailsNaming(b, "index.md#nope")
+
+    def test_link_outside_the_book(self):
+        b = self.tiny(chapter("See [the code](../labs/01-vm-entry/src/run.c)."))
+        self.assertFailsNaming(b, "../labs/01-vm-entry/src/run.c")
+
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import transcripts  # noqa: E402
+
+
+class Transcripts(unittest.TestCase):
+    """tests/transcripts.py, on commands that need no KVM."""
+
+    CMD = ("sh -c 'echo out one; echo trace   12 IO port 0x80; "
+           "echo vmm:   per exit, round trip   27483 ns >&2; echo out two; exit 3'")
+
+    def check(self, body, cmd=None):
+        return transcripts.check_block("page.md", 1, {"cmd": cmd or self.CMD},
+                                       body.splitlines())
+
+    def test_real_output_passes(self):
+        self.assertEqual(self.check(
+            "$ vmm guest\nout one\n...\nout two\n"
+            "vmm:   per exit, round trip            18620 ns\n$ echo $?\n3"), [])
+
+    def test_trace_numbers_and_times_are_not_compared(self):
+        self.assertEqual(self.check("trace 9999 IO port 0x80"), [])
+
+    def test_a_line_it_did_not_print(self):
+        p = self.check("out one\nout three")
+        self.assertEqual(len(p), 1)
+        self.assertIn("'out three'", p[0])
+
+    def test_order_within_a_stream(self):
+        self.assertEqual(len(self.check("out two\nout one")), 1)
+
+    def test_exit_status(self):
+        p = self.check("out one\n$ echo $?\n0")
+        self.assertEqual(len(p), 1)
+        self.assertIn("exited with 3", p[0])
+
+    def test_block_without_command(self):
+        p = transcripts.check_block("page.md", 7, {}, ["x"])
+        self.assertIn("page.md:7", p[0])
+
+    def test_blocks_are_found_in_a_page(self):
+        d = tempfile.mkdtemp(prefix="book-test-")
+        self.addCleanup(shutil.rmtree, d, True)
+        path = os.path.join(d, "ch01-x.md")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('# X\n\n```{.transcript cmd="true"}\na\nb\n```\n\n'
+                    '```{.c}\nint x;\n```\n')
+        self.assertEqual(list(transcripts.blocks(path)),
+                         [(3, {"cmd": "true"}, ["a", "b"])])
+
+
+def html_ids_and_refs(text):
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    refs = re.findall(r'\b(?:href|src)="([^"]+)"', text)
+    return ids, refs
+
+
+class RealBook(unittest.TestCase):
+    """The book in book/out/, as `make -C book` built it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.out = os.path.join(BOOK, "out")
+        if not os.path.exists(os.path.join(cls.out, "vmmlab.epub")):
+            subprocess.run(["make", "--no-print-directory", "-C", BOOK],
+                           check=True)
+
+    def check_refs(self, files, what):
+        """files: name -> text. Every local href/src must resolve."""
+        ids = {name: html_ids_and_refs(t)[0] for name, t in files.items()}
+        bad = []
+        for name, t in files.items():
+            for ref in html_ids_and_refs(t)[1]:
+                if re.match(r"^[a-z][a-z0-9+.-]*:", ref):
+                    continue            # https:, mailto:
+                path, _, frag = ref.partition("#")
+                target = os.path.normpath(os.path.join(os.path.dirname(name), path)) \
+                    if path else name
+                if path and target not in files and not what(target):
+                    bad.append("%s: %s (no file)" % (name, ref))
+                elif frag and target in ids and frag not in ids[target]:
+                    bad.append("%s: %s (no id)" % (name, ref))
+        self.assertEqual(bad, [])
+
+    def test_html_links_and_images(self):
+        files = {}
+        for n in os.listdir(self.out):
+            if n.endswith(".html"):
+                with open(os.path.join(self.out, n), encoding="utf-8") as f:
+                    files[n] = f.read()
+        self.assertIn("index.html", files)
+        self.assertIn("ch01-vm-entry.html", files)
+        self.check_refs(files, lambda p: os.path.exists(os.path.join(self.out, p)))
+        ch1 = files["ch01-vm-entry.html"]
+        self.assertIn('id="TOC"', ch1)
+        self.assertIn('href="ch01-vm-entry.html"', files["index.html"])
+        self.assertGreaterEqual(len(re.findall(r'<img src="figures/[^"]+\.svg"', ch1)), 3)
+
+    def test_epub_links_and_images(self):
+        with zipfile.ZipFile(os.path.join(self.out, "vmmlab.epub")) as z:
+            names = set(z.namelist())
+            files = {n: z.read(n).decode("utf-8") for n in names
+                     if n.endswith(".xhtml")}
+        self.check_refs(files, lambda p: p in names)
+        body = "".join(files.values())
+        self.assertIn("vcpu_handle_exit", body)
+        self.assertGreaterEqual(len([n for n in names if n.endswith(".svg")]), 3)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
