@@ -43,6 +43,21 @@ void fake_vm_init(struct fake_vm *f)
 	f->vm.vcpu.run_size = sizeof(f->run_page);
 }
 
+/* An IO exit as KVM lays it out: `count` elements at data_offset in the page. */
+uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
+		      uint8_t size, uint32_t count, uint64_t data_offset)
+{
+	struct kvm_run *run = f->vm.vcpu.run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+	run->io.port = port;
+	run->io.size = size;
+	run->io.count = count;
+	run->io.data_offset = data_offset;
+	return f->run_page + data_offset;
+}
+
 int main(void)
 {
 	Suite *(*const suites[])(void) = {

@@ -27,18 +27,10 @@ static void setup(void)
 	f.vm.msr = &ms;
 }
 
-/* An IO exit as KVM lays it out: data right after the kvm_run struct. */
+/* An IO exit of one element, its data right after the kvm_run struct. */
 static uint8_t *io_exit(int out, uint16_t port, uint8_t size, uint32_t count)
 {
-	struct kvm_run *run = f.vm.vcpu.run;
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
-	run->io.port = port;
-	run->io.size = size;
-	run->io.count = count;
-	run->io.data_offset = sizeof(struct kvm_run);
-	return f.run_page + run->io.data_offset;
+	return fake_io_exit(&f, out, port, size, count, sizeof(struct kvm_run));
 }
 
 START_TEST(io_out_reaches_device)

@@ -21,15 +21,7 @@ static void setup(void)
 static uint8_t *io_exit(int out, uint16_t port, uint8_t size, uint32_t count,
 			uint64_t offset)
 {
-	struct kvm_run *run = f.vm.vcpu.run;
-
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
-	run->io.port = port;
-	run->io.size = size;
-	run->io.count = count;
-	run->io.data_offset = offset;
-	return f.run_page + offset;
+	return fake_io_exit(&f, out, port, size, count, offset);
 }
 
 START_TEST(outsb_every_byte_in_order)

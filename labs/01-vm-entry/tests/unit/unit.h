@@ -45,5 +45,7 @@ struct fake_vm {
 	uint8_t run_page[4096];
 };
 void fake_vm_init(struct fake_vm *f);
+uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
+		      uint8_t size, uint32_t count, uint64_t data_offset);
 
 #endif
