@@ -492,6 +492,7 @@ def run_jobs(jobs, root, opts=None):
             for index, job in items:
                 results[index] = _failed(job, str(e))
             continue
+        retry = []                  # (index, job, first failure)
         while items:
             boots += 1
             log("lab machine: boot %d, %d job(s)%s" % (
@@ -502,9 +503,9 @@ def run_jobs(jobs, root, opts=None):
             results.update(boot.results)
             if boot.culprit is not None:
                 index = boot.culprit
-                results[index] = _failed(dict(items)[index], boot.failure,
-                                         boot.culprit_seconds)
-            left = [(i, j) for i, j in items if i not in results]
+                retry.append((index, dict(items)[index], boot.failure))
+            done = set(results) | {index for index, _, _ in retry}
+            left = [(i, j) for i, j in items if i not in done]
             if boot.kind in ("done", "setup", "boot") or len(left) == len(items):
                 why = boot.failure or "the lab machine gave no result"
                 if boot.kind == "done":
@@ -513,6 +514,24 @@ def run_jobs(jobs, root, opts=None):
                     results[index] = _failed(job, why)
                 break
             items = left
+        # A nested KVM under TCG now and then freezes or dies for reasons
+        # of its own, so the job that was running gets one more try, alone
+        # in a fresh boot; what happens there is its result.
+        for index, job, first in retry:
+            boots += 1
+            log("lab machine: boot %d, 1 job: %s again, alone" % (
+                boots, job.name))
+            boot = _Boot(root, [(index, job)], module_options, opts, boots)
+            boot.run()
+            if index in boot.results:
+                results[index] = boot.results[index]
+            elif boot.culprit is not None:
+                results[index] = _failed(job, boot.failure + "; the same "
+                                         "when run again alone",
+                                         boot.culprit_seconds)
+            else:
+                results[index] = _failed(job, first + "; run again alone: " +
+                                         (boot.failure or "no result"))
     return [results[i] for i in range(len(jobs))]
 
 

@@ -180,6 +180,11 @@ class Failures(unittest.TestCase):
         jobs = [
             sh("crash", "echo c > /proc/sysrq-trigger; sleep 1000", 30),
             sh("after-crash", "echo next"),
+            # Hangs the lab machine only after "mark" ran in the same
+            # boot: its second try, alone, passes.
+            sh("mark", "touch /tmp/mark"),
+            sh("flaky", "if [ -e /tmp/mark ]; then kill -STOP $PPID; "
+               "sleep 1000; fi; echo fine", 3),
             # Stop jobrun, the lab machine's supervisor: nothing answers.
             sh("stop", "kill -STOP $PPID; sleep 1000", 3),
             sh("after-stop", "echo next"),
@@ -196,7 +201,8 @@ class Failures(unittest.TestCase):
         r = self.r["crash"]
         self.assertIsNone(r.status)
         self.assertRegex(r.reason, r"^the lab machine crashed: Kernel panic"
-                         r".*sysrq triggered crash.*\(log: build/labvm/log/")
+                         r".*sysrq triggered crash.*\(log: build/labvm/log/"
+                         r".*; the same when run again alone$")
         self.assertEqual(self.r["after-crash"].stdout, b"next\n")
 
     def test_hang_costs_one_job(self):
@@ -205,10 +211,17 @@ class Failures(unittest.TestCase):
         self.assertTrue(r.reason.startswith(
             "the lab machine stopped answering (no result 5 s after the "
             "time limit)"), r.reason)
+        self.assertTrue(r.reason.endswith("; the same when run again alone"),
+                        r.reason)
         # Given up 3 s (its limit) + 5 s (the slack) after it started.
         self.assertGreaterEqual(r.seconds, 8.0)
         self.assertLess(r.seconds, 20.0)
         self.assertEqual(self.r["after-stop"].stdout, b"next\n")
+
+    def test_second_try_alone_counts(self):
+        r = self.r["flaky"]
+        self.assertEqual((r.status, r.reason, r.stdout), (0, "", b"fine\n"))
+        self.assertEqual(self.r["mark"].status, 0)
 
     def test_unknown_module_parameter(self):
         r = self.r["bad-param"]
@@ -218,8 +231,12 @@ class Failures(unittest.TestCase):
                          NO_TDP[qemu.lab_vendor()][0])
 
     def test_boots(self):
-        # crash | after-crash, stop | after-stop; bad-param's own boot.
-        self.assertEqual(len(self.boots), 4, self.boots)
+        # crash | after-crash, mark, flaky | stop | after-stop; then crash,
+        # flaky and stop again, each alone; bad-param's own boot.
+        self.assertEqual(len(self.boots), 8, self.boots)
+        self.assertEqual([b.split(", ", 1)[1] for b in self.boots[4:7]],
+                         ["1 job: %s again, alone" % n
+                          for n in ("crash", "flaky", "stop")])
 
 
 if __name__ == "__main__":
