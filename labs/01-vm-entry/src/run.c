@@ -171,6 +171,7 @@ static int vcpu_insn_bytes(struct vcpu *vcpu, uint8_t *buf, unsigned int max)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct vm *vm = vcpu->vm;
+	const void *bytes;
 	unsigned int n;
 
 	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
@@ -192,12 +193,14 @@ static int vcpu_insn_bytes(struct vcpu *vcpu, uint8_t *buf, unsigned int max)
 	tr.linear_address = sregs.cs.base + regs.rip;
 	if (ioctl(vcpu->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
 		return -1;
-	if (tr.physical_address >= vm->ram_size)
+	/* Up to the end of the page: the next one may be anywhere. */
+	n = 4096 - (unsigned int)(tr.physical_address & 4095);
+	if (n > max)
+		n = max;
+	bytes = vm_gpa(vm, tr.physical_address, n);
+	if (!bytes)
 		return -1;
-	n = max;
-	if (n > vm->ram_size - tr.physical_address)
-		n = (unsigned int)(vm->ram_size - tr.physical_address);
-	memcpy(buf, vm->ram + tr.physical_address, n);
+	memcpy(buf, bytes, n);
 	return (int)n;
 }
 
