@@ -49,7 +49,7 @@ UNIT_KEYS = {"points", "timeout", "what"}
 GUEST_KEYS = {"points", "timeout", "what", "guest", "args", "status",
               "transcript", "stderr", "needs", "module_options"}
 CHECK_KEYS = {"command", "timeout", "what"}
-NEEDS = ("kvm", "fast-kvm", "none")
+NEEDS = ("kvm", "fast-kvm", "hw-kvm", "none")
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 # A Check failure or error line: file:line:F|E:tcase:test:iteration: message
 CHECK_FAIL_RE = re.compile(
@@ -502,6 +502,10 @@ def target(t, choice):
     if t.needs == "fast-kvm" and not choice.hw_flag:
         return None, ("skipped: needs a hardware-speed KVM; this machine's is "
                       "software-only (the lab machine runs it: make labvm)")
+    if t.needs == "hw-kvm" and not choice.hw_flag:
+        return None, ("skipped: needs a KVM that behaves as VT-x or AMD-V "
+                      "does; this machine's is software-only (the lab machine "
+                      "runs it: make labvm)")
     return "host", ""
 
 

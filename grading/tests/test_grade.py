@@ -606,7 +606,7 @@ class TestBadInput(GraderCase):
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = zero\n",
              "status = 'zero' is not an integer"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nneeds = gpu\n",
-             "needs = gpu (one of: kvm, fast-kvm, none)"),
+             "needs = gpu (one of: kvm, fast-kvm, hw-kvm, none)"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nstderr = (\n",
              "stderr: bad regular expression"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\n"
@@ -809,6 +809,10 @@ class TestPieces(unittest.TestCase):
         self.assertEqual(grade.target(t(needs="fast-kvm"), hard), ("host", ""))
         self.assertEqual(grade.target(t(needs="fast-kvm"), soft)[0], None)
         self.assertEqual(grade.target(t(needs="fast-kvm"), qemu), ("qemu", ""))
+        self.assertEqual(grade.target(t(needs="hw-kvm"), hard), ("host", ""))
+        self.assertRegex(grade.target(t(needs="hw-kvm"), soft)[1],
+                         "^skipped: needs a KVM that behaves as VT-x or AMD-V")
+        self.assertEqual(grade.target(t(needs="hw-kvm"), qemu), ("qemu", ""))
         self.assertEqual(grade.target(t(needs="none"), none), ("host", ""))
         self.assertEqual(grade.target(t(kind="unit", name="unit.x"), none), ("host", ""))
         self.assertEqual(grade.target(t(), none), (None, "skipped: no KVM"))
