@@ -20,14 +20,7 @@ for f in "$out/bench-io.elf" "$out/bench-io-0.elf" "$lab/build/vmm" "$lab/build/
 done
 [ -n "$n" ] || { echo "bench: cannot read BENCH_IO_N from guests/bench-io/bench.h" >&2; exit 2; }
 
-if grep -qw vmx /proc/cpuinfo; then
-	kind="hardware (Intel VT-x)"
-elif grep -qw svm /proc/cpuinfo; then
-	kind="hardware (AMD-V)"
-else
-	kind="software (no vmx or svm flag in /proc/cpuinfo)"
-fi
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+. "$lab/bench/machine.sh"
 
 # One run's wall time in ns; fails unless the guest exited with status 1.
 one() {

@@ -29,14 +29,7 @@ for f in "$pv" "$native" "$vmm"; do
 	[ -e "$f" ] || { echo "bench: $f is missing; run make first" >&2; exit 2; }
 done
 
-if grep -qw vmx /proc/cpuinfo; then
-	kind="hardware (Intel VT-x)"
-elif grep -qw svm /proc/cpuinfo; then
-	kind="hardware (AMD-V)"
-else
-	kind="software (no vmx or svm flag in /proc/cpuinfo)"
-fi
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+. "$lab/bench/machine.sh"
 
 # Runs are printed as "== NAME" and the VMM's --stats after it. Reduce
 # each to "NAME ms exits faults flushes" (faults 0 and flushes - when the
