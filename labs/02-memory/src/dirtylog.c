@@ -1,6 +1,7 @@
 /*
  * dirtylog.c - the dirty-log device: KVM's dirty-page log, reported to
- * the guest that made the pages dirty (book §2.5).
+ * the guest that made the pages dirty (background: book §2.5.2, EPT
+ * violations; the book does not cover dirty logging itself).
  *
  * A memslot created or changed with KVM_MEM_LOG_DIRTY_PAGES has a bitmap
  * in KVM, one bit per page, set when the guest writes the page: KVM

@@ -1,8 +1,8 @@
 /*
  * dirtylog.h - dirty-page logging shown to the guest: which pages of a
  * region did the guest write since logging started or since the last
- * report (KVM_MEM_LOG_DIRTY_PAGES and KVM_GET_DIRTY_LOG; book §2.5, the
- * dirty bits that live migration relies on).
+ * report (KVM_MEM_LOG_DIRTY_PAGES and KVM_GET_DIRTY_LOG): the dirty bits
+ * that live migration relies on (background: book §2.5.2).
  *
  * Registers (4-byte port accesses at DIRTYLOG_PORT + offset;
  * guests/README.md):

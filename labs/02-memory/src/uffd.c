@@ -1,7 +1,7 @@
 /*
  * uffd.c - demand population of guest RAM with userfaultfd.
  *
- * With EPT (book §2.5) a guest-physical page need not exist until the
+ * With EPT (book §2.5.2) a guest-physical page need not exist until the
  * guest touches it: the first access is an EPT violation, and the
  * hypervisor finds memory for it then. KVM does the same with our RAM:
  * when the guest first touches a page, KVM looks up the page behind the

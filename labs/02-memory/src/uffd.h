@@ -1,7 +1,7 @@
 /*
- * uffd.h - demand population of guest RAM with userfaultfd (book §2.5:
- * the VMM, not the kernel, decides what a first touch of guest memory
- * gets - here, as for an EPT violation, a page of zeros).
+ * uffd.h - demand population of guest RAM with userfaultfd: the VMM, not
+ * the kernel, decides what a first touch of guest memory gets - here, as
+ * for an EPT violation (book §2.5.2), a page of zeros.
  */
 #ifndef VMM_UFFD_H
 #define VMM_UFFD_H

@@ -270,6 +270,7 @@ static void walkdev_probe(struct walkdev *wd, const struct pagewalk_cpu *cpu,
 		return;
 	}
 
+	/* excerpt: walkdev-translate */
 	/* KVM_TRANSLATE against our supervisor read of the same address. */
 	rc_rd = pagewalk(cpu, p->gva, PW_READ, walkdev_read_gpa, wd->vm, &rd);
 	if (ioctl(wd->vm->vcpu.fd, KVM_TRANSLATE, &tr) == 0) {
@@ -281,6 +282,7 @@ static void walkdev_probe(struct walkdev *wd, const struct pagewalk_cpu *cpu,
 			       rc_rd != 0)
 			p->flags |= WALK_KVM_AGREES;
 	}
+	/* end excerpt: walkdev-translate */
 
 	if (!wd->ept_ready) {
 		p->flags |= WALK_EPT_NONE;

@@ -59,6 +59,7 @@ int12:
 	pop ds
 	iret
 
+; excerpt: int15
 ; INT 15h: system services, answered by the VMM at the OUT. The answer's
 ; CF is in the live FLAGS, but IRET reloads the caller's FLAGS from the
 ; stack: copy CF into that image first. Stack after `push bp`:
@@ -75,6 +76,7 @@ int15:
 	or byte [bp + 6], 0x01
 	pop bp
 	iret
+; end excerpt: int15
 
 	times 0xfff0 - ($ - $$) db 0
 reset:
