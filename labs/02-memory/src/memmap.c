@@ -196,6 +196,20 @@ void *memmap_hva(const struct memmap *mm, uint64_t gpa, uint64_t len)
 	return mm->r[i].hva + (gpa - mm->r[i].gpa);
 }
 
+/*
+ * The same, for the VMM to write on the guest's behalf: NULL also when the
+ * region is read-only to the guest (the ROM), so that a device the guest
+ * points at memory cannot change what the guest itself cannot.
+ */
+void *memmap_hva_rw(const struct memmap *mm, uint64_t gpa, uint64_t len)
+{
+	int i = memmap_find(mm, gpa, len);
+
+	if (i < 0 || !mm->r[i].hva || (mm->r[i].flags & KVM_MEM_READONLY))
+		return NULL;
+	return mm->r[i].hva + (gpa - mm->r[i].gpa);
+}
+
 /* E820 entry `index`: the table is the map, one entry per region. */
 int memmap_e820_entry(const struct memmap *mm, unsigned int index,
 		      struct e820_entry *e)

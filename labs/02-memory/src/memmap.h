@@ -85,6 +85,7 @@ int memmap_set_flags(struct memmap *mm, unsigned int index, int vm_fd,
 
 int memmap_find(const struct memmap *mm, uint64_t gpa, uint64_t len);
 void *memmap_hva(const struct memmap *mm, uint64_t gpa, uint64_t len);
+void *memmap_hva_rw(const struct memmap *mm, uint64_t gpa, uint64_t len);
 int memmap_e820_entry(const struct memmap *mm, unsigned int index,
 		      struct e820_entry *e);
 

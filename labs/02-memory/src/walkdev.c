@@ -316,7 +316,7 @@ static void walkdev_probe(struct walkdev *wd, const struct pagewalk_cpu *cpu,
 void walkdev_request(struct walkdev *wd, uint64_t gpa)
 {
 	struct vm *vm = wd->vm;
-	struct walkdev_batch *b = memmap_hva(&vm->mem, gpa, sizeof(*b));
+	struct walkdev_batch *b = memmap_hva_rw(&vm->mem, gpa, sizeof(*b));
 	struct walkdev_probe *probe;
 	struct pagewalk_cpu cpu;
 	uint64_t pdpte[4];
@@ -324,7 +324,7 @@ void walkdev_request(struct walkdev *wd, uint64_t gpa)
 	int ret;
 
 	if (!b) {
-		walkdev_warn(wd, "batch at GPA 0x%llx is outside guest memory",
+		walkdev_warn(wd, "batch at GPA 0x%llx is not in writable guest memory",
 			     gpa);
 		return;
 	}
@@ -334,10 +334,10 @@ void walkdev_request(struct walkdev *wd, uint64_t gpa)
 		b->status = WALKDEV_TOO_MANY;
 		return;
 	}
-	probe = memmap_hva(&vm->mem, gpa + sizeof(*b),
-			   (uint64_t)count * sizeof(*probe));
+	probe = memmap_hva_rw(&vm->mem, gpa + sizeof(*b),
+			      (uint64_t)count * sizeof(*probe));
 	if (!probe) {
-		walkdev_warn(wd, "probes at GPA 0x%llx run outside guest memory",
+		walkdev_warn(wd, "probes at GPA 0x%llx run outside writable guest memory",
 			     gpa + sizeof(*b));
 		return;
 	}

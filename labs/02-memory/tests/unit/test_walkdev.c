@@ -72,6 +72,15 @@ START_TEST(refused_batches)
 	end->status = 0;
 	bus_write(&f.vm.pio, WALKDEV_PORT, 4, (32 << 20) - 48);
 	ck_assert_uint_eq(end->status, 0);
+	/* A batch in the BIOS ROM: the guest cannot write there, nor can it
+	 * have the device write there for it. */
+	end = batch_at(0xf0000);
+	end->count = 1;
+	end->status = 0x55;
+	end->probe[0].flags = 0x1234;
+	bus_write(&f.vm.pio, WALKDEV_PORT, 4, 0xf0000);
+	ck_assert_uint_eq(end->status, 0x55);
+	ck_assert_uint_eq(end->probe[0].flags, 0x1234);
 	ck_assert_uint_eq(wd.batches, 0);
 }
 END_TEST
