@@ -50,6 +50,9 @@ GUEST_KEYS = {"points", "timeout", "what", "guest", "args", "status",
               "transcript", "stderr", "needs", "module_options"}
 CHECK_KEYS = {"command", "timeout", "what"}
 NEEDS = ("kvm", "fast-kvm", "hw-kvm", "none")
+# What the needs that a software KVM cannot meet ask for.
+NEEDS_HW = {"fast-kvm": "a hardware-speed KVM",
+            "hw-kvm": "a KVM that behaves as VT-x or AMD-V does"}
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 # A Check failure or error line: file:line:F|E:tcase:test:iteration: message
 CHECK_FAIL_RE = re.compile(
@@ -499,13 +502,10 @@ def target(t, choice):
             return "qemu", ""
         return None, ("skipped: needs KVM module options '%s', which only the "
                       "lab machine can set (make labvm)" % t.module_options)
-    if t.needs == "fast-kvm" and not choice.hw_flag:
-        return None, ("skipped: needs a hardware-speed KVM; this machine's is "
-                      "software-only (the lab machine runs it: make labvm)")
-    if t.needs == "hw-kvm" and not choice.hw_flag:
-        return None, ("skipped: needs a KVM that behaves as VT-x or AMD-V "
-                      "does; this machine's is software-only (the lab machine "
-                      "runs it: make labvm)")
+    if t.needs in NEEDS_HW and not choice.hw_flag:
+        return None, ("skipped: needs %s; this machine's is software-only "
+                      "(the lab machine runs it: make labvm)"
+                      % NEEDS_HW[t.needs])
     return "host", ""
 
 
