@@ -22,6 +22,7 @@
 #include "e820.h"
 #include "err.h"
 #include "vm.h"
+#include "warn.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -76,9 +77,7 @@ int bios_int15(struct bios *b, const struct memmap *mm,
 	b->calls++;
 	if ((regs->rax & 0xffff) == E820_FUNC)
 		return e820_call(mm, regs, sregs);
-	regs->rflags |= RFLAGS_CF;
-	regs->rax = (regs->rax & ~0xff00ULL) | (BIOS_ERR_UNSUPPORTED << 8);
-	return -ENOSYS;
+	return e820_fail(regs, -ENOSYS);
 }
 
 /* The ROM's OUT to the hypercall port: answer INT 15h for it. */
@@ -102,12 +101,10 @@ static void bios_hcall(void *opaque, uint64_t offset, unsigned int size,
 		return;
 	}
 	ret = bios_int15(b, &vm->mem, &regs, &sregs);
-	if (ret == -EFAULT && !b->warned_call) {
-		b->warned_call = true;
-		fprintf(stderr,
-			"vmm: bios: E820 buffer at %04x:%04x is not in writable RAM; CF set (logged once)\n",
-			sregs.es.selector, (unsigned int)(regs.rdi & 0xffff));
-	}
+	if (ret == -EFAULT)
+		warn_once(&b->warned_call, "bios",
+			  "E820 buffer at %04x:%04x is not in writable RAM; CF set",
+			  sregs.es.selector, (unsigned int)(regs.rdi & 0xffff));
 	/* RIP is untouched: KVM still completes the OUT on the next KVM_RUN. */
 	if (ioctl(vm->vcpu.fd, KVM_SET_REGS, &regs) < 0) {
 		fprintf(stderr, "vmm: bios: cannot write the vCPU's registers: %s\n",
@@ -136,12 +133,9 @@ static void bios_rom_write(void *opaque, uint64_t offset, unsigned int size,
 	struct bios *b = opaque;
 
 	(void)value;
-	if (b->warned_rom)
-		return;
-	b->warned_rom = true;
-	fprintf(stderr,
-		"vmm: bios: %u-byte write to the read-only BIOS ROM at 0x%llx ignored (logged once)\n",
-		size, (unsigned long long)(MEMMAP_BIOS + offset));
+	warn_once(&b->warned_rom, "bios",
+		  "%u-byte write to the read-only BIOS ROM at 0x%llx ignored",
+		  size, (unsigned long long)(MEMMAP_BIOS + offset));
 }
 
 static uint64_t bios_rom_read(void *opaque, uint64_t offset, unsigned int size)

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "uffd.h"
 #include "vm.h"
+#include "warn.h"
 
 void dimm_request(struct dimm *d, uint32_t mb)
 {
@@ -42,31 +43,11 @@ void dimm_request(struct dimm *d, uint32_t mb)
 	d->added++;
 }
 
-static void dimm_warn(struct dimm *d, const char *what, uint64_t offset,
-		      unsigned int size)
-{
-	if (d->warned)
-		return;
-	d->warned = true;
-	fprintf(stderr, "vmm: dimm: bad %u-byte %s at offset 0x%llx ignored (logged once)\n",
-		size, what, (unsigned long long)offset);
-}
-
-/* Only 4-byte accesses at the four register offsets mean anything. */
-static bool dimm_bad(struct dimm *d, const char *what, uint64_t offset,
-		     unsigned int size)
-{
-	if (size == 4 && offset % 4 == 0)
-		return false;
-	dimm_warn(d, what, offset, size);
-	return true;
-}
-
 static uint64_t dimm_read(void *opaque, uint64_t offset, unsigned int size)
 {
 	struct dimm *d = opaque;
 
-	if (dimm_bad(d, "read", offset, size))
+	if (warn_reg32_bad(&d->warned, "dimm", "read", offset, size))
 		return bus_all_ones(size);
 	switch (offset) {
 	case DIMM_REQUEST:
@@ -85,12 +66,14 @@ static void dimm_write(void *opaque, uint64_t offset, unsigned int size,
 {
 	struct dimm *d = opaque;
 
-	if (dimm_bad(d, "write", offset, size))
+	if (warn_reg32_bad(&d->warned, "dimm", "write", offset, size))
 		return;
 	if (offset == DIMM_REQUEST)
 		dimm_request(d, (uint32_t)value);
 	else
-		dimm_warn(d, "write to a read-only register", offset, size);
+		warn_once(&d->warned, "dimm",
+			  "bad %u-byte write to a read-only register at offset 0x%llx ignored",
+			  size, (unsigned long long)offset);
 }
 
 static const struct bus_ops dimm_ops = {

@@ -28,6 +28,7 @@
 #include "dirtylog.h"
 #include "err.h"
 #include "vm.h"
+#include "warn.h"
 
 /*
  * The pages set in `bitmap` (bit n: page n of the slot, 64 to a word)
@@ -141,31 +142,11 @@ void dirtylog_command(struct dirtylog *dl, uint32_t cmd)
 	}
 }
 
-static void dirtylog_warn(struct dirtylog *dl, const char *what,
-			  uint64_t offset, unsigned int size)
-{
-	if (dl->warned)
-		return;
-	dl->warned = true;
-	fprintf(stderr, "vmm: dirtylog: bad %u-byte %s at offset 0x%llx ignored (logged once)\n",
-		size, what, (unsigned long long)offset);
-}
-
-/* Only 4-byte accesses at the four register offsets mean anything. */
-static bool dirtylog_bad(struct dirtylog *dl, const char *what,
-			 uint64_t offset, unsigned int size)
-{
-	if (size == 4 && offset % 4 == 0)
-		return false;
-	dirtylog_warn(dl, what, offset, size);
-	return true;
-}
-
 static uint64_t dirtylog_read(void *opaque, uint64_t offset, unsigned int size)
 {
 	struct dirtylog *dl = opaque;
 
-	if (dirtylog_bad(dl, "read", offset, size))
+	if (warn_reg32_bad(&dl->warned, "dirtylog", "read", offset, size))
 		return bus_all_ones(size);
 	switch (offset) {
 	case DIRTYLOG_BASE:
@@ -186,7 +167,7 @@ static void dirtylog_write(void *opaque, uint64_t offset, unsigned int size,
 {
 	struct dirtylog *dl = opaque;
 
-	if (dirtylog_bad(dl, "write", offset, size))
+	if (warn_reg32_bad(&dl->warned, "dirtylog", "write", offset, size))
 		return;
 	switch (offset) {
 	case DIRTYLOG_BASE:
@@ -199,7 +180,9 @@ static void dirtylog_write(void *opaque, uint64_t offset, unsigned int size,
 		dirtylog_command(dl, (uint32_t)value);
 		break;
 	default:
-		dirtylog_warn(dl, "write to DATA, a read-only register,", offset, size);
+		warn_once(&dl->warned, "dirtylog",
+			  "bad %u-byte write to DATA, a read-only register, at offset 0x%llx ignored",
+			  size, (unsigned long long)offset);
 	}
 }
 

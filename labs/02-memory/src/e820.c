@@ -19,8 +19,11 @@
 
 #include "e820.h"
 
-/* Set CF and AH = 86h ("function not supported"); the rest as it was. */
-static int e820_fail(struct kvm_regs *regs, int why)
+/*
+ * Set CF and AH = 86h ("function not supported"); the rest as it was.
+ * Returns why. bios_int15() refuses the other functions the same way.
+ */
+int e820_fail(struct kvm_regs *regs, int why)
 {
 	regs->rflags |= RFLAGS_CF;
 	regs->rax = (regs->rax & ~0xff00ULL) | (BIOS_ERR_UNSUPPORTED << 8);
@@ -42,13 +45,14 @@ int e820_call(const struct memmap *mm, struct kvm_regs *regs,
 	 * e820_fail(), a call whose EDX is not E820_SMAP or whose ECX is
 	 * below E820_ENTRY_SIZE (-EINVAL), and one whose EBX names no entry
 	 * (memmap_e820_entry() fails: -ENOENT). The buffer is at ES:DI in
-	 * real mode: linear address sregs->es.base + DI (16 bits); find it
-	 * with memmap_find() and refuse (-EFAULT) unless all 20 bytes are in
-	 * one region that is not read-only (KVM_MEM_READONLY). Then write the
-	 * entry there (memmap_hva()), and set EAX = E820_SMAP, ECX = 20,
-	 * EBX = the next entry's number or 0 after the last one, and clear
-	 * CF in regs->rflags. Only the low 32 bits of each register are the
-	 * BIOS's: keep the high halves as they were.
+	 * real mode: linear address sregs->es.base + DI (16 bits). Refuse
+	 * (-EFAULT) unless all 20 bytes are in one region that is not
+	 * read-only (KVM_MEM_READONLY): memmap_hva_rw() returns the VMM's
+	 * view of the buffer then, and NULL otherwise. Then write the entry
+	 * there, and set EAX = E820_SMAP, ECX = 20, EBX = the next entry's
+	 * number or 0 after the last one, and clear CF in regs->rflags.
+	 * Only the low 32 bits of each register are the BIOS's: keep the
+	 * high halves as they were.
 	 *
 	 * Tests: unit.e820 guest.e820 guest.e820-5g
 	 * Stub: (void)mm; (void)sregs;
@@ -57,17 +61,17 @@ int e820_call(const struct memmap *mm, struct kvm_regs *regs,
 	uint64_t buf = sregs->es.base + (regs->rdi & 0xffff);
 	uint32_t index = (uint32_t)regs->rbx;
 	struct e820_entry e;
-	int slot;
+	void *p;
 
 	if ((uint32_t)regs->rdx != E820_SMAP ||
 	    (uint32_t)regs->rcx < E820_ENTRY_SIZE)
 		return e820_fail(regs, -EINVAL);
 	if (memmap_e820_entry(mm, index, &e) < 0)
 		return e820_fail(regs, -ENOENT);
-	slot = memmap_find(mm, buf, E820_ENTRY_SIZE);
-	if (slot < 0 || (mm->r[slot].flags & KVM_MEM_READONLY))
+	p = memmap_hva_rw(mm, buf, E820_ENTRY_SIZE);
+	if (!p)
 		return e820_fail(regs, -EFAULT);
-	memcpy(memmap_hva(mm, buf, E820_ENTRY_SIZE), &e, E820_ENTRY_SIZE);
+	memcpy(p, &e, E820_ENTRY_SIZE);
 
 	index++;
 	if (index == mm->nr)

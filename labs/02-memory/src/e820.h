@@ -19,5 +19,6 @@
 
 int e820_call(const struct memmap *mm, struct kvm_regs *regs,
 	      const struct kvm_sregs *sregs);
+int e820_fail(struct kvm_regs *regs, int why);
 
 #endif

@@ -160,6 +160,30 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * Lab 02: the entry for leaf `function` of the CPUID table the vCPU got:
+ * 0, or -ENOENT when it has none, or -errno when KVM cannot say.
+ */
+int vcpu_cpuid_entry(struct vcpu *vcpu, uint32_t function,
+		     struct kvm_cpuid_entry2 *out)
+{
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[256];
+	} buf = { .c.nent = 256 };
+	unsigned int i;
+
+	if (ioctl(vcpu->fd, KVM_GET_CPUID2, &buf) < 0)
+		return -errno;
+	for (i = 0; i < buf.c.nent && i < 256; i++) {
+		if (buf.e[i].function == function) {
+			*out = buf.e[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int vcpu_setup(struct vcpu *vcpu, const struct boot_info *bi)
 {
 	struct vm *vm = vcpu->vm;

@@ -159,6 +159,7 @@ int main(int argc, char **argv)
 		pv_stats_print(&pv, stderr);
 	}
 	dirtylog_close(&dl);
+	walkdev_free(&wd);
 	vm_destroy(&vm);
 	pv_free(&pv);
 	return status;

@@ -65,7 +65,6 @@ int memmap_build(struct memmap *mm, uint64_t mem)
 			       (unsigned long long)mem,
 			       (unsigned long long)(MEMMAP_MEM_MAX >> 30));
 	mm->mem = mem;
-	mm->base_size = mem;
 
 	memmap_push(mm, 0, MEMMAP_EBDA, E820_RAM, MEM_RAM, "conventional RAM");
 	memmap_push(mm, MEMMAP_EBDA, MEMMAP_EBDA_SIZE, E820_RESERVED,
@@ -95,12 +94,12 @@ int memmap_build(struct memmap *mm, uint64_t mem)
 int memmap_alloc(struct memmap *mm)
 {
 	unsigned int i;
-	void *p = mmap(NULL, mm->base_size, PROT_READ | PROT_WRITE,
+	void *p = mmap(NULL, mm->mem, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED)
 		return err_set(-errno, "cannot allocate %llu bytes of guest RAM: %s",
-			       (unsigned long long)mm->base_size, strerror(errno));
+			       (unsigned long long)mm->mem, strerror(errno));
 	mm->base = p;
 	for (i = 0; i < mm->nr; i++)
 		if (mm->r[i].kind != MEM_DIMM)
@@ -116,7 +115,7 @@ void memmap_free(struct memmap *mm)
 		if (mm->r[i].kind == MEM_DIMM && mm->r[i].hva)
 			munmap(mm->r[i].hva, mm->r[i].size);
 	if (mm->base)
-		munmap(mm->base, mm->base_size);
+		munmap(mm->base, mm->mem);
 	mm->base = NULL;
 	mm->nr = 0;
 }

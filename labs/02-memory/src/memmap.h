@@ -60,8 +60,8 @@ struct memmap {
 	struct mem_region r[MEMMAP_MAX_REGIONS];
 	unsigned int nr;	/* sorted by gpa; index = E820 entry number */
 	uint64_t mem;		/* --mem: RAM below the hole plus above 4 GiB */
-	uint8_t *base;		/* the main mapping: GPA 0 up to the PCI hole... */
-	uint64_t base_size;	/* ...then the RAM above 4 GiB; --mem bytes */
+	uint8_t *base;		/* the main mapping, mem bytes: GPA 0 up to the
+				 * PCI hole, then the RAM above 4 GiB */
 	uint64_t dimm_base;	/* where hot-plugged DIMMs go */
 	uint64_t dimm_next;
 	uint64_t dimm_end;

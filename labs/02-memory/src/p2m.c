@@ -89,6 +89,20 @@ uint64_t p2m_pfn(const struct p2m *p, uint64_t mfn)
 }
 
 /*
+ * Guest frame pfn in machine memory, where machine frame n is at
+ * ram + n * 4096: NULL when it has no machine frame inside ram_size.
+ */
+uint8_t *p2m_frame(const struct p2m *p, uint8_t *ram, uint64_t ram_size,
+		   uint64_t pfn)
+{
+	uint64_t mfn = p2m_mfn(p, pfn);
+
+	if (mfn == P2M_NONE || mfn >= ram_size / PAGE_SIZE)
+		return NULL;
+	return ram + mfn * PAGE_SIZE;
+}
+
+/*
  * The loader put guest frames first .. end - 1 where an identity P2M
  * would have them (frame n at machine frame n). Move each to the machine
  * frame the P2M gives it. Every frame involved is copied out first and

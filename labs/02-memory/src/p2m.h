@@ -28,6 +28,8 @@ int p2m_init(struct p2m *p, uint64_t nr_pages, uint64_t mfn_base,
 void p2m_free(struct p2m *p);
 uint64_t p2m_mfn(const struct p2m *p, uint64_t pfn);
 uint64_t p2m_pfn(const struct p2m *p, uint64_t mfn);
+uint8_t *p2m_frame(const struct p2m *p, uint8_t *ram, uint64_t ram_size,
+		   uint64_t pfn);
 int p2m_relocate(const struct p2m *p, uint8_t *ram, uint64_t ram_size,
 		 uint64_t first, uint64_t end);
 

@@ -29,11 +29,6 @@
 
 #define PAGE_SIZE	4096ULL
 #define SZ_2M		(2ULL << 20)
-#define PTE_P		(1ULL << 0)
-#define PTE_RW		(1ULL << 1)
-#define PTE_PS		(1ULL << 7)
-#define CR0_WP		(1ULL << 16)
-#define EFER_NXE	(1ULL << 11)
 #define PV_POOL_SLOT	MEMMAP_MAX_REGIONS	/* the memory map uses slots below */
 #define PV_START_PAGES	4	/* start info, PML4, PDPT, page directory */
 
@@ -164,17 +159,6 @@ int pv_probe(struct pv *pv, const uint8_t *image, size_t len,
 	return 1;
 }
 
-/* Guest frame pfn in machine memory, through the P2M. */
-static uint64_t *pv_frame(const struct pv *pv, uint8_t *ram,
-			  uint64_t ram_size, uint64_t pfn)
-{
-	uint64_t mfn = p2m_mfn(&pv->p2m, pfn);
-
-	if (mfn == P2M_NONE || (mfn + 1) * PAGE_SIZE > ram_size)
-		return NULL;
-	return (uint64_t *)(ram + mfn * PAGE_SIZE);
-}
-
 /*
  * The start info and the initial page tables, in the guest's frames
  * right after its image: virtual = pseudo-physical over all its memory,
@@ -195,51 +179,42 @@ int pv_build_start(const struct pv *pv, uint8_t *ram, uint64_t ram_size)
 	unsigned int i;
 
 	for (i = 0; i < PV_START_PAGES; i++) {
-		f[i] = pv_frame(pv, ram, ram_size, si + i);
+		f[i] = (uint64_t *)p2m_frame(&pv->p2m, ram, ram_size, si + i);
 		if (!f[i])
 			return err_set(-EINVAL, "guest frame 0x%llx has no memory",
 				       (unsigned long long)(si + i));
 		memset(f[i], 0, PAGE_SIZE);
 	}
 	memcpy(f[0], &info, sizeof(info));
-	f[1][0] = (si + 2) * PAGE_SIZE | PTE_P | PTE_RW;
-	f[2][0] = (si + 3) * PAGE_SIZE | PTE_P | PTE_RW;
+	f[1][0] = (si + 2) * PAGE_SIZE | PW_PTE_P | PW_PTE_RW;
+	f[2][0] = (si + 3) * PAGE_SIZE | PW_PTE_P | PW_PTE_RW;
 	for (j = 0; j < pv->nr_pages / 512; j++)
-		f[3][j] = j * SZ_2M | PTE_P | PTE_RW | PTE_PS;
+		f[3][j] = j * SZ_2M | PW_PTE_P | PW_PTE_RW | PW_PTE_PS;
 	return 0;
 }
 
 /* The guest's MAXPHYADDR, from the CPUID table the vCPU got. */
 static unsigned int pv_maxphyaddr(struct vcpu *vcpu)
 {
-	struct {
-		struct kvm_cpuid2 h;
-		struct kvm_cpuid_entry2 e[256];
-	} c = { .h.nent = 256 };
-	unsigned int i;
+	struct kvm_cpuid_entry2 e;
 
-	if (ioctl(vcpu->fd, KVM_GET_CPUID2, &c) < 0)
-		return 36;
-	for (i = 0; i < c.h.nent; i++)
-		if (c.e[i].function == 0x80000008 && (c.e[i].eax & 0xff))
-			return c.e[i].eax & 0xff;
+	if (vcpu_cpuid_entry(vcpu, 0x80000008, &e) == 0 && (e.eax & 0xff))
+		return e.eax & 0xff;
 	return 36;
 }
 
+/* The shadow pool's memslot, `size` bytes of it (0 deletes it). */
 static int pv_pool_slot(struct pv *pv, uint64_t size)
 {
-	struct kvm_userspace_memory_region r = {
+	struct mem_region r = {
+		.gpa = pv->pool_gpa,
+		.size = size,
 		.slot = PV_POOL_SLOT,
-		.guest_phys_addr = pv->pool_gpa,
-		.memory_size = size,
-		.userspace_addr = (uintptr_t)pv->pool,
+		.name = "the shadow tables",
+		.hva = pv->pool,
 	};
 
-	if (ioctl(pv->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		return err_set(-errno, "KVM_SET_USER_MEMORY_REGION (slot %u, the shadow tables at 0x%llx): %s",
-			       PV_POOL_SLOT, (unsigned long long)pv->pool_gpa,
-			       strerror(errno));
-	return 0;
+	return memmap_set_slot(&r, pv->vm->vm_fd);
 }
 
 /* Make KVM forget its copies of our tables: delete the slot, add it back. */
@@ -503,8 +478,8 @@ int pv_setup(struct pv *pv, struct vm *vm)
 
 	if (ioctl(vm->vcpu.fd, KVM_GET_SREGS, &sregs) < 0)
 		return err_set(-errno, "KVM_GET_SREGS: %s", strerror(errno));
-	sregs.cr0 |= CR0_WP;
-	sregs.efer |= EFER_NXE;
+	sregs.cr0 |= PW_CR0_WP;
+	sregs.efer |= PW_EFER_NXE;
 	sregs.cr3 = shadow ? shadow_root_gpa(&pv->shadow) : pv->pt_base;
 	if (ioctl(vm->vcpu.fd, KVM_SET_SREGS, &sregs) < 0)
 		return err_set(-errno, "KVM_SET_SREGS (paravirtual start state): %s",

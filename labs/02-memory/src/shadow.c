@@ -65,11 +65,7 @@ uint64_t shadow_root_gpa(const struct shadow *s)
 /* The machine memory of guest frame pfn, or NULL when it has none. */
 static uint8_t *guest_frame(const struct shadow *s, uint64_t pfn)
 {
-	uint64_t mfn = p2m_mfn(s->cfg.p2m, pfn);
-
-	if (mfn == P2M_NONE || mfn >= s->cfg.ram_size / PAGE_SIZE)
-		return NULL;
-	return s->cfg.ram + mfn * PAGE_SIZE;
+	return p2m_frame(s->cfg.p2m, s->cfg.ram, s->cfg.ram_size, pfn);
 }
 
 /* pagewalk()'s reader: an entry at a pseudo-physical address. */
@@ -601,6 +597,13 @@ static int prefault_pinned(struct shadow *s)
 	return 0;
 }
 
+/* -ENOSPC even after a reset: the pool is too small for this guest. */
+static int pool_too_small(const struct shadow *s)
+{
+	return err_set(-ENOSPC, "a shadow pool of %u pages cannot hold the shadow of one walk and the pinned range",
+		       s->cfg.pool_pages);
+}
+
 /*
  * The pool is full: forget every shadow page (the guest's tables are
  * the truth, and a shadow can be rebuilt from them at any time), then
@@ -626,8 +629,7 @@ static int shadow_reset(struct shadow *s)
 	if (s->root != SHADOW_NONE)
 		err = prefault_pinned(s);
 	if (err == -ENOSPC)
-		return err_set(err, "a shadow pool of %u pages cannot hold the shadow of one walk and the pinned range",
-			       s->cfg.pool_pages);
+		return pool_too_small(s);
 	return err;
 }
 
@@ -676,8 +678,7 @@ int shadow_page_fault(struct shadow *s, uint64_t gva, uint32_t error_code,
 		if (!ret)
 			ret = shadow_fix(s, gva, access, &w);
 		if (ret == -ENOSPC)
-			return err_set(ret, "a shadow pool of %u pages cannot hold the shadow of one walk and the pinned range",
-				       s->cfg.pool_pages);
+			return pool_too_small(s);
 	}
 	if (ret)
 		return ret;

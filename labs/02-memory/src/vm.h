@@ -63,5 +63,7 @@ struct vm {
 
 void vm_stop(struct vm *vm, int status);
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+int vcpu_cpuid_entry(struct vcpu *vcpu, uint32_t function,
+		     struct kvm_cpuid_entry2 *out);
 
 #endif

@@ -32,23 +32,13 @@
 #include "pagewalk.h"
 #include "vm.h"
 #include "walkdev.h"
+#include "warn.h"
 
 #define SZ_4K		(1ULL << 12)
 #define SZ_2M		(1ULL << 21)
 
 /* Past this many tables (16 MiB), the EPT uses 2 MiB pages where it can. */
 #define WALKDEV_EPT_4K_TABLES	4096
-
-static void walkdev_warn(struct walkdev *wd, const char *fmt,
-			 unsigned long long v)
-{
-	if (wd->warned)
-		return;
-	wd->warned = true;
-	fprintf(stderr, "vmm: walkdev: ");
-	fprintf(stderr, fmt, v);
-	fprintf(stderr, " (logged once)\n");
-}
 
 /* Guest-physical reads for our walker: memslots only, like the CPU's. */
 static int walkdev_read_gpa(void *opaque, uint64_t gpa, unsigned int size,
@@ -70,32 +60,22 @@ static int walkdev_read_gpa(void *opaque, uint64_t gpa, unsigned int size,
  */
 static void walkdev_cpuid(struct walkdev *wd)
 {
-	struct {
-		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 e[256];
-	} buf;
-	unsigned int i, m;
+	struct vcpu *vcpu = &wd->vm->vcpu;
+	struct kvm_cpuid_entry2 e;
+	unsigned int m;
 
 	if (wd->cpuid_read)
 		return;
 	wd->cpuid_read = true;
 	wd->maxphyaddr = 36;	/* the SDM's value when the leaf is missing */
 	wd->no_gbpages = true;
-	memset(&buf, 0, sizeof(buf));
-	buf.c.nent = 256;
-	if (ioctl(wd->vm->vcpu.fd, KVM_GET_CPUID2, &buf) < 0)
-		return;
-	for (i = 0; i < buf.c.nent && i < 256; i++) {
-		const struct kvm_cpuid_entry2 *e = &buf.e[i];
-
-		if (e->function == 0x80000008) {
-			m = e->eax & 0xff;
-			if (m >= 32 && m <= 52)
-				wd->maxphyaddr = m;
-		} else if (e->function == 0x80000001) {
-			wd->no_gbpages = !(e->edx & (1u << 26));
-		}
+	if (vcpu_cpuid_entry(vcpu, 0x80000008, &e) == 0) {
+		m = e.eax & 0xff;
+		if (m >= 32 && m <= 52)
+			wd->maxphyaddr = m;
 	}
+	if (vcpu_cpuid_entry(vcpu, 0x80000001, &e) == 0)
+		wd->no_gbpages = !(e.edx & (1u << 26));
 }
 
 /*
@@ -324,27 +304,30 @@ void walkdev_request(struct walkdev *wd, uint64_t gpa)
 	int ret;
 
 	if (!b) {
-		walkdev_warn(wd, "batch at GPA 0x%llx is not in writable guest memory",
-			     gpa);
+		warn_once(&wd->warned, "walkdev",
+			  "batch at GPA 0x%llx is not in writable guest memory",
+			  (unsigned long long)gpa);
 		return;
 	}
 	count = b->count;
 	if (count > WALKDEV_MAX_PROBES) {
-		walkdev_warn(wd, "batch of %llu probes refused", count);
+		warn_once(&wd->warned, "walkdev", "batch of %u probes refused",
+			  count);
 		b->status = WALKDEV_TOO_MANY;
 		return;
 	}
 	probe = memmap_hva_rw(&vm->mem, gpa + sizeof(*b),
 			      (uint64_t)count * sizeof(*probe));
 	if (!probe) {
-		walkdev_warn(wd, "probes at GPA 0x%llx run outside writable guest memory",
-			     gpa + sizeof(*b));
+		warn_once(&wd->warned, "walkdev",
+			  "probes at GPA 0x%llx run outside writable guest memory",
+			  (unsigned long long)(gpa + sizeof(*b)));
 		return;
 	}
 	ret = walkdev_cpu(wd, &cpu, pdpte);
 	if (ret) {
-		walkdev_warn(wd, "cannot read the vCPU's registers (errno %llu)",
-			     (unsigned long long)-ret);
+		warn_once(&wd->warned, "walkdev",
+			  "cannot read the vCPU's registers (errno %d)", -ret);
 		for (i = 0; i < count; i++)
 			probe[i].flags = WALK_ERROR;
 		b->status = WALKDEV_DONE;
@@ -370,8 +353,8 @@ static void walkdev_write(void *opaque, uint64_t offset, unsigned int size,
 	struct walkdev *wd = opaque;
 
 	if (offset != 0 || size != 4) {
-		walkdev_warn(wd, "%llu-byte write ignored: use 4-byte OUTs",
-			     size);
+		warn_once(&wd->warned, "walkdev",
+			  "%u-byte write ignored: use 4-byte OUTs", size);
 		return;
 	}
 	walkdev_request(wd, value);
