@@ -2,17 +2,13 @@
  * GDT and IDT for 32-bit guests that take exceptions (see trap.h).
  */
 #include "console.h"
+#include "desc.h"
 #include "platform.h"
 #include "trap.h"
 
 #define NVECTORS	32
 #define CODE_SEL	0x08
 #define DATA_SEL	0x10
-
-struct pseudo_desc {
-	uint16_t limit;
-	uint32_t base;
-} __attribute__((packed));
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -22,11 +18,11 @@ struct idt_gate {
 	uint16_t offset_hi;
 } __attribute__((packed));
 
-/* Flat 4 GiB segments; accessed bits preset so the CPU never writes here. */
+/* Flat 4 GiB code and data (desc.h). */
 static const uint64_t gdt[] = {
 	0,
-	0x00cf9b000000ffffULL,	/* 0x08: code, execute/read */
-	0x00cf93000000ffffULL,	/* 0x10: data, read/write */
+	GDT_CODE32,		/* 0x08: CODE_SEL */
+	GDT_DATA,		/* 0x10: DATA_SEL */
 };
 
 static struct idt_gate idt[NVECTORS];
@@ -35,7 +31,7 @@ extern const uint32_t trap_stubs[NVECTORS];
 
 static void load_gdt(void)
 {
-	struct pseudo_desc d = { sizeof(gdt) - 1, (uint32_t)gdt };
+	struct desc_ptr d = { sizeof(gdt) - 1, (uintptr_t)gdt };
 
 	asm volatile("lgdt %0\n\t"
 		     "ljmp %1, $1f\n"
@@ -50,7 +46,7 @@ static void load_gdt(void)
 
 void trap_init(void)
 {
-	struct pseudo_desc d = { sizeof(idt) - 1, (uint32_t)idt };
+	struct desc_ptr d = { sizeof(idt) - 1, (uintptr_t)idt };
 	unsigned int v;
 
 	load_gdt();
@@ -58,7 +54,7 @@ void trap_init(void)
 		idt[v].offset_lo = trap_stubs[v] & 0xffff;
 		idt[v].selector = CODE_SEL;
 		idt[v].zero = 0;
-		idt[v].type = 0x8e;
+		idt[v].type = GATE_INTR;
 		idt[v].offset_hi = trap_stubs[v] >> 16;
 	}
 	asm volatile("lidt %0" : : "m"(d));

@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "desc.h"
 #include "platform.h"
 #include "trap.h"
 
@@ -179,35 +180,20 @@ static uint64_t pt3[512] __attribute__((aligned(4096)));
 /* Long mode: code32 and data as trap.c's, then a 64-bit code segment. */
 static const uint64_t gdt64[] __attribute__((aligned(8))) = {
 	0,
-	0x00cf9b000000ffffULL,	/* 0x08: 32-bit code (compatibility mode) */
-	0x00cf93000000ffffULL,	/* 0x10: data */
-	0x00af9b000000ffffULL,	/* 0x18: 64-bit code, for the handlers */
+	GDT_CODE32,		/* 0x08: 32-bit code (compatibility mode) */
+	GDT_DATA,		/* 0x10: data */
+	GDT_CODE64,		/* 0x18: 64-bit code, for the handlers */
 };
 #define CODE64_SEL		0x18
 
-struct gate64 {
-	uint16_t off0;
-	uint16_t sel;
-	uint8_t ist;
-	uint8_t type;
-	uint16_t off1;
-	uint32_t off2;
-	uint32_t zero;
-} __attribute__((packed));
-
-static struct gate64 idt64[32] __attribute__((aligned(16)));
-
-struct pseudo_desc {
-	uint16_t limit;
-	uint32_t base;
-} __attribute__((packed));
+static struct idt_gate64 idt64[32] __attribute__((aligned(16)));
 
 /* probe.asm */
 int cpu_probe(uint32_t addr, uint32_t kind);
 void lm_enter(uint32_t pml4);
 extern char probe_read_insn[], probe_write_insn[], probe_fault[];
 extern const uint32_t exc64_stubs[32];
-extern volatile uint32_t pf_error, pf_eip, probe_fetch_addr;
+extern volatile uint32_t pf_error, probe_fetch_addr;
 extern volatile uint64_t pf_cr2;
 
 static int probes, disagree, first_bad;
@@ -285,7 +271,6 @@ static void pf_handler(struct trap_frame *tf)
 	}
 	pf_error = tf->error;
 	pf_cr2 = cr2;
-	pf_eip = tf->eip;
 	tf->eip = (uint32_t)probe_fault;
 }
 
@@ -726,19 +711,12 @@ static const struct opt_probe l4_smep[] = {
 
 static void load_long_mode_tables(void)
 {
-	struct pseudo_desc g = { sizeof(gdt64) - 1, (uint32_t)gdt64 };
-	struct pseudo_desc i = { sizeof(idt64) - 1, (uint32_t)idt64 };
+	struct desc_ptr g = { sizeof(gdt64) - 1, (uintptr_t)gdt64 };
+	struct desc_ptr i = { sizeof(idt64) - 1, (uintptr_t)idt64 };
 	unsigned int v;
 
-	for (v = 0; v < 32; v++) {
-		idt64[v].off0 = exc64_stubs[v] & 0xffff;
-		idt64[v].sel = CODE64_SEL;
-		idt64[v].ist = 0;
-		idt64[v].type = 0x8e;		/* present, 64-bit interrupt gate */
-		idt64[v].off1 = exc64_stubs[v] >> 16;
-		idt64[v].off2 = 0;
-		idt64[v].zero = 0;
-	}
+	for (v = 0; v < 32; v++)
+		idt64[v] = idt_gate64(exc64_stubs[v], CODE64_SEL);
 	asm volatile("lgdt %0\n\tlidt %1" : : "m"(g), "m"(i) : "memory");
 }
 

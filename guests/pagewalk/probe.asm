@@ -2,7 +2,7 @@
 ;  - cpu_probe(addr, kind): make one access (0 read, 1 write, 2 fetch) at a
 ;    guest-virtual address; returns 0, or 1 when it took a #PF. The #PF
 ;    handler (trap.c's in 32-bit mode, pf64 below in long mode) resumes at
-;    probe_fault after recording the error code, CR2 and the faulting EIP;
+;    probe_fault after recording the error code and CR2;
 ;  - lm_enter(pml4): from protected mode with paging on, into long mode
 ;    (IA-32e mode) in its compatibility sub-mode: the 32-bit code goes on
 ;    running, now translated by the 4-level tables (Intel SDM vol. 3,
@@ -27,7 +27,7 @@ bits 32
 
 global cpu_probe, probe_read_insn, probe_write_insn, probe_fault
 global lm_enter, exc64_stubs
-global pf_error, pf_cr2, pf_eip, probe_fetch_addr
+global pf_error, pf_cr2, probe_fetch_addr
 
 ; int cpu_probe(uint32_t addr, uint32_t kind)
 cpu_probe:
@@ -89,7 +89,6 @@ pf64:
 	shr rax, 32
 	mov [pf_cr2 + 4], eax
 	mov rax, [rsp + 8]		; RIP
-	mov [pf_eip], eax
 	cmp rax, probe_read_insn
 	je .ours
 	cmp rax, probe_write_insn
@@ -168,8 +167,6 @@ align 4
 probe_fetch_addr:
 	dd 1				; never an EIP we fault at
 pf_error:
-	dd 0
-pf_eip:
 	dd 0
 align 8
 pf_cr2:

@@ -2,28 +2,15 @@
  * GDT, IDT and the #PF handler of the shadow guest (see fault.h).
  */
 #include "console.h"
+#include "desc.h"
 #include "fault.h"
 #include "platform.h"
 #include "pv.h"
 
 #define NVECTORS	32
+#define CODE_SEL	0x08
 #define VEC_PF		14
 #define PF_P		(1u << 0)
-
-struct pseudo_desc {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-struct idt_gate {
-	uint16_t offset0;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type;		/* present, DPL 0, 64-bit interrupt gate */
-	uint16_t offset1;
-	uint32_t offset2;
-	uint32_t reserved;
-} __attribute__((packed));
 
 /*
  * The selectors the VMM started us with, in a GDT of our own: the CPU
@@ -32,11 +19,11 @@ struct idt_gate {
  */
 static const uint64_t gdt[] = {
 	0,
-	0x00af9b000000ffffULL,	/* 0x08: 64-bit code */
-	0x00cf93000000ffffULL,	/* 0x10: data */
+	GDT_CODE64,		/* 0x08: CODE_SEL */
+	GDT_DATA,		/* 0x10 */
 };
 
-static struct idt_gate idt[NVECTORS];
+static struct idt_gate64 idt[NVECTORS];
 extern const uint64_t fault_stubs[NVECTORS];
 extern const char probe_read_insn[], probe_read_done[];
 extern const char probe_write_insn[], probe_write_done[];
@@ -52,20 +39,13 @@ static uint64_t probe_exec_va;
 
 void fault_init(uint16_t hc_port)
 {
-	struct pseudo_desc g = { sizeof(gdt) - 1, (uint64_t)gdt };
-	struct pseudo_desc d = { sizeof(idt) - 1, (uint64_t)idt };
+	struct desc_ptr g = { sizeof(gdt) - 1, (uintptr_t)gdt };
+	struct desc_ptr d = { sizeof(idt) - 1, (uintptr_t)idt };
 	unsigned int v;
 
 	port = hc_port;
-	for (v = 0; v < NVECTORS; v++) {
-		uint64_t a = fault_stubs[v];
-
-		idt[v] = (struct idt_gate){
-			.offset0 = (uint16_t)a, .selector = 0x08, .type = 0x8e,
-			.offset1 = (uint16_t)(a >> 16),
-			.offset2 = (uint32_t)(a >> 32),
-		};
-	}
+	for (v = 0; v < NVECTORS; v++)
+		idt[v] = idt_gate64(fault_stubs[v], CODE_SEL);
 	asm volatile("lgdt %0" : : "m"(g));
 	asm volatile("lidt %0" : : "m"(d));
 }

@@ -9,9 +9,9 @@
 #include "platform.h"
 
 int pv_shadow;
-uint16_t pv_port;
 uint64_t cur_cr3;
 
+static uint16_t pv_port;
 static uint64_t next_free, nr_pages, kernel_pml4e;
 
 void paging_init(const struct pv_start_info *si)
@@ -40,7 +40,7 @@ uint64_t frame_alloc(void)
 	return next_free++ * PAGE;
 }
 
-uint64_t table_alloc(void)
+static uint64_t table_alloc(void)
 {
 	uint64_t pa = frame_alloc();
 	volatile uint64_t *t = pa_ptr(pa);

@@ -20,12 +20,10 @@
 #define PTE_ADDR	0x000ffffffffff000ULL
 
 extern int pv_shadow;		/* shadow mode: hypercalls */
-extern uint16_t pv_port;
 extern uint64_t cur_cr3;
 
 void paging_init(const struct pv_start_info *si);
 uint64_t frame_alloc(void);
-uint64_t table_alloc(void);
 uint64_t *pa_ptr(uint64_t pa);
 uint64_t new_address_space(void);
 uint64_t *pte_of(uint64_t cr3, uint64_t va);

@@ -18,9 +18,7 @@ static struct fake_vm f;
 
 static void setup(void)
 {
-	fake_vm_init(&f);
-	ck_assert_int_eq(memmap_build(&f.vm.mem, 32ULL << 20), 0);
-	ck_assert_int_eq(memmap_alloc(&f.vm.mem), 0);
+	fake_vm_init_ram(&f, 32ULL << 20);
 }
 
 static void teardown(void)

@@ -502,24 +502,26 @@ static int w2d(uint64_t gva, unsigned int access)
 
 #define HPA(gpa)	((uint64_t)(uintptr_t)gram + (gpa))
 
+/* A 2-D walk that must reach the host address of this GPA, in this many
+ * memory references. */
+#define ck_2d_ok(gva, access, want_gpa, want_refs) do {			\
+	ck_assert_int_eq(w2d((gva), (access)), EPT2D_OK);		\
+	ck_assert_uint_eq(r2.hpa, HPA(want_gpa));			\
+	ck_assert_uint_eq(r2.refs, (want_refs));			\
+} while (0)
+
 START_TEST(w2d_4level)
 {
 	guest_4level();
 	ept_for(GRAM, SZ_4K);
 	/* 4 KiB guest page on 4 KiB EPT pages: 4 x (4 + 1) + 4 = 24. */
-	ck_assert_int_eq(w2d(0x123, PW_WRITE), EPT2D_OK);
+	ck_2d_ok(0x123, PW_WRITE, 0x00100123, 24);
 	ck_assert_uint_eq(r2.guest.gpa, 0x00100123);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00100123));
-	ck_assert_uint_eq(r2.refs, 24);
 	ck_assert_uint_eq(r2.guest_refs, 4);
 	/* 2 MiB guest page: 3 x 5 + 4 = 19. */
-	ck_assert_int_eq(w2d(0x00212345, PW_READ), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00612345));
-	ck_assert_uint_eq(r2.refs, 19);
+	ck_2d_ok(0x00212345, PW_READ, 0x00612345, 19);
 	/* 1 GiB guest page: 2 x 5 + 4 = 14. */
-	ck_assert_int_eq(w2d(0x40abcdef, PW_FETCH), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00abcdef));
-	ck_assert_uint_eq(r2.refs, 14);
+	ck_2d_ok(0x40abcdef, PW_FETCH, 0x00abcdef, 14);
 	ck_assert_uint_eq(r2.guest_refs, 2);
 }
 END_TEST
@@ -529,17 +531,13 @@ START_TEST(w2d_large_ept)
 	guest_4level();
 	/* 2 MiB EPT pages: every EPT walk reads 3 entries: 4 x 4 + 3 = 19. */
 	ept_for(GRAM, SZ_2M);
-	ck_assert_int_eq(w2d(0x123, PW_READ), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00100123));
-	ck_assert_uint_eq(r2.refs, 19);
+	ck_2d_ok(0x123, PW_READ, 0x00100123, 19);
 	/* ...and a 2 MiB guest page: 3 x 4 + 3 = 15. */
 	ck_assert_int_eq(w2d(0x00212345, PW_READ), EPT2D_OK);
 	ck_assert_uint_eq(r2.refs, 15);
 	/* 1 GiB EPT pages (RAM of 1 GiB): 2 entries a walk: 4 x 3 + 2 = 14. */
 	ept_for(SZ_1G, SZ_1G);
-	ck_assert_int_eq(w2d(0x123, PW_READ), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00100123));
-	ck_assert_uint_eq(r2.refs, 14);
+	ck_2d_ok(0x123, PW_READ, 0x00100123, 14);
 	/* ...and a 1 GiB guest page: 2 x 3 + 2 = 8. */
 	ck_assert_int_eq(w2d(0x40abcdef, PW_READ), EPT2D_OK);
 	ck_assert_uint_eq(r2.refs, 8);
@@ -553,21 +551,15 @@ START_TEST(w2d_other_modes)
 	ept_for(GRAM, SZ_4K);
 	/* No paging: the final EPT walk only. */
 	cpu.mode = PAGING_NONE;
-	ck_assert_int_eq(w2d(0x00345678, PW_WRITE), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00345678));
-	ck_assert_uint_eq(r2.refs, 4);
+	ck_2d_ok(0x00345678, PW_WRITE, 0x00345678, 4);
 	/* 32-bit paging: PD 0x6000, PDE 0 -> PT 0x7000, PDE 1 -> 4 MiB page. */
 	g32(0x6000, 0x7000 | PW_PTE_P | PW_PTE_RW);
 	g32(0x6004, 0x00800000 | PW_PTE_P | PW_PTE_RW | PW_PTE_PS);
 	g32(0x7004, 0x00345000 | PW_PTE_P | PW_PTE_RW);
 	cpu = (struct pagewalk_cpu){ .mode = PAGING_32, .cr0 = PW_CR0_PG | 1,
 				     .cr3 = 0x6000, .cr4 = PW_CR4_PSE };
-	ck_assert_int_eq(w2d(0x1678, PW_READ), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00345678));
-	ck_assert_uint_eq(r2.refs, 2 * 5 + 4);
-	ck_assert_int_eq(w2d(0x00412345, PW_READ), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00812345));
-	ck_assert_uint_eq(r2.refs, 1 * 5 + 4);
+	ck_2d_ok(0x1678, PW_READ, 0x00345678, 2 * 5 + 4);
+	ck_2d_ok(0x00412345, PW_READ, 0x00812345, 1 * 5 + 4);
 	/* PAE: PDPT 0x8000 -> PD 0x5000 -> PT 0x7000 (8-byte entries now). */
 	g64(0x8000, 0x5000 | PW_PTE_P);
 	g64(0x5000, 0x9000 | PW_PTE_P | PW_PTE_RW);
@@ -575,14 +567,10 @@ START_TEST(w2d_other_modes)
 	cpu = (struct pagewalk_cpu){ .mode = PAGING_PAE, .cr0 = PW_CR0_PG | 1,
 				     .cr3 = 0x8000, .cr4 = PW_CR4_PAE };
 	/* PDPTE read from memory like the others: 3 x 5 + 4. */
-	ck_assert_int_eq(w2d(0x1678, PW_READ), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00345678));
-	ck_assert_uint_eq(r2.refs, 19);
+	ck_2d_ok(0x1678, PW_READ, 0x00345678, 19);
 	/* PDPTE from the registers, as the CPU does: 2 x 5 + 4. */
 	cpu.pdpte = pdpte;
-	ck_assert_int_eq(w2d(0x1678, PW_READ), EPT2D_OK);
-	ck_assert_uint_eq(r2.hpa, HPA(0x00345678));
-	ck_assert_uint_eq(r2.refs, 14);
+	ck_2d_ok(0x1678, PW_READ, 0x00345678, 14);
 	ck_assert_int_eq(w2d(0x40001678, PW_READ), EPT2D_PAGE_FAULT);
 	ck_assert_uint_eq(r2.refs, 0);
 }

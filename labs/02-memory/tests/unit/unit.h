@@ -56,6 +56,8 @@ struct fake_vm {
 	uint8_t run_page[4096];
 };
 void fake_vm_init(struct fake_vm *f);
+/* The same with RAM: the memory map for `mem` bytes, allocated (memmap_free). */
+void fake_vm_init_ram(struct fake_vm *f, uint64_t mem);
 uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
 		      uint8_t size, uint32_t count, uint64_t data_offset);
 
