@@ -9,6 +9,7 @@
 #   make lineage             every lab differs from the one before only as its LINEAGE says
 #   make diff-lab N          what lab N adds to lab N-1
 #   make differential        the guests that QEMU runs, on QEMU and on our VMM
+#   make mutate-lab N        mutation testing of lab N's exercises (make mutate: every lab)
 #   make book                the book: HTML and EPUB in book/out/
 #   make labvm               build the QEMU lab machine (guest tests on a nested KVM)
 #   make deps                install every Debian package the project uses
@@ -23,7 +24,7 @@ RUNNER	?= auto
 export RUNNER
 
 # "make check-lab 3": the word after the goal is the lab number.
-LAB_GOALS := check-lab run-lab bench-lab handout-lab diff-lab
+LAB_GOALS := check-lab run-lab bench-lab handout-lab diff-lab mutate-lab
 ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(LAB_GOALS)),)
   N ?= $(word 2,$(MAKECMDGOALS))
   ifneq ($(word 2,$(MAKECMDGOALS)),)
@@ -103,6 +104,19 @@ carry:
 	$(if $(F),,$(error say which file: make carry F=labs/NN-name/path))
 	@$(PYTHON) grading/lineage.py carry $(F)
 
+# Mutation testing of the exercise regions (grading/README.md, "Mutation
+# testing"); MUTATE_ARGS="--sample 20 --exercise walker" narrows it.
+mutate:
+	$(ref-only)
+	@$(MAKE) --no-print-directory guests
+	@$(PYTHON) grading/mutate.py --all $(MUTATE_ARGS)
+
+mutate-lab:
+	$(ref-only)
+	$(need-lab)
+	@$(MAKE) --no-print-directory guests
+	@$(PYTHON) grading/mutate.py --lab $(N) $(MUTATE_ARGS)
+
 book:
 	$(ref-only)
 	@$(MAKE) --no-print-directory -C book
@@ -122,4 +136,5 @@ clean:
 	rm -rf grading/out dist
 
 .PHONY: all guests labs deps deps-base run check check-lab run-lab bench-lab clean \
-	handout handout-lab lineage diff-lab carry differential labvm book
+	handout handout-lab lineage diff-lab carry differential labvm book \
+	mutate mutate-lab

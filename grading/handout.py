@@ -35,7 +35,10 @@ INSTRUCTOR_ONLY = (
     "grading/handout.py",
     "grading/handout_check.py",
     "grading/lineage.py",
+    "grading/mutate.py",
+    "grading/mutants.py",
     "grading/tests/handout/",
+    "grading/tests/mutate/",
     "grading/tests/lineage/",
 )
 
