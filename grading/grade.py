@@ -45,8 +45,8 @@ QEMU_SLACK_PER_JOB = 150
 QEMU_SLACK = 300
 
 LAB_KEYS = {"number", "title", "vmm", "unit"}
-UNIT_KEYS = {"points", "timeout", "what"}
-GUEST_KEYS = {"points", "timeout", "what", "guest", "args", "status",
+UNIT_KEYS = {"points", "timeout", "what", "lab"}
+GUEST_KEYS = {"points", "timeout", "what", "lab", "guest", "args", "status",
               "transcript", "stderr", "needs", "module_options"}
 CHECK_KEYS = {"command", "timeout", "what"}
 NEEDS = ("kvm", "fast-kvm", "hw-kvm", "none")
@@ -73,6 +73,7 @@ class Test:
     timeout: float
     what: str = ""
     lab: object = None          # the lab's number, "final", or "project"
+    since: Optional[int] = None  # the lab the test starts in (key `lab`)
     # guest tests
     guest: str = ""
     args: List[str] = field(default_factory=list)
@@ -211,6 +212,21 @@ def get_number(sec, key, where, default=None, integer=False):
     return v
 
 
+def get_since(sec, where, number):
+    """The optional `lab` key: the lab a test starts in, this lab or an
+    earlier one (any lab in final/)."""
+    raw = sec.get("lab")
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError("%s: lab = %r is not a lab number" % (where, raw))
+    if isinstance(number, int) and int(raw) > number:
+        raise ConfigError("%s: lab = %s, later than this lab (%d)" % (
+            where, raw, number))
+    return int(raw)
+
+
 def check_keys(sec, allowed, where):
     for key in sec:
         if key not in allowed:
@@ -253,6 +269,7 @@ def load_lab(root, number, path):
                  what=clean(sec.get("what", ""), 200))
         if t.timeout <= 0:
             raise ConfigError("%s: timeout must be more than 0" % where)
+        t.since = get_since(sec, where, lab.number)
         if kind == "unit":
             check_keys(sec, UNIT_KEYS, where)
             if not lab.unit:

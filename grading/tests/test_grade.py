@@ -504,10 +504,14 @@ class TestSkip(GraderCase):
 
 class TestAll(GraderCase):
     def test_all_labs_then_checks(self):
+        # `lab` says which lab a test starts in: this one or an earlier one
+        # (any lab in final/).
         fakes.make_lab(self.root, "02-second", LAB_HEAD.replace("number = 1", "number = 2") + """
             [unit.good]
             points = 4
+            lab = 2
             [guest.hello]
+            lab = 1
             points = 6
             guest = hello.bin
             args = --mem 16M
@@ -526,7 +530,7 @@ class TestAll(GraderCase):
             """)
         final = os.path.join(self.root, "final")
         fakes.write(os.path.join(final, "tests", "grade.ini"), LAB_HEAD.replace(
-            "fake lab", "the whole VMM") + "[unit.good]\npoints = 5\n")
+            "fake lab", "the whole VMM") + "[unit.good]\npoints = 5\nlab = 6\n")
         fakes.write(os.path.join(final, "build", "unit-tests"),
                     fakes.FAKE_UNIT % {"python": sys.executable}, 0o755)
         # A folder without a test list is not a lab to grade.
@@ -540,7 +544,7 @@ timeout = 10
 what = the labs are there
 
 [check.fails]
-command = echo working; echo 'lineage: labs/02-second/src/x.c differs' >&2; exit 3
+command = echo working; echo 'stages: labs/02-second/src/x.c differs' >&2; exit 3
 timeout = 10
 
 [check.slow]
@@ -551,7 +555,7 @@ timeout = 1
         self.assertEqual(run.status, 1)
         self.assertEqual(run.row("check.ok"), ("-", "PASS", ""))
         self.assertEqual(run.row("check.fails"), ("-", "FAIL", "exit status 3: "
-                         "lineage: labs/02-second/src/x.c differs"))
+                         "stages: labs/02-second/src/x.c differs"))
         self.assertEqual(run.row("check.slow"), ("-", "FAIL", "timed out after 1s"))
         heads = [l for l in run.lines if l.startswith("Lab ")]
         self.assertEqual(heads, ["Lab 01: fake lab (labs/01-first)",
@@ -617,6 +621,12 @@ class TestBadInput(GraderCase):
             (LAB_HEAD.replace("number = 1", "number = 2") + "[unit.x]\npoints = 1\n",
              "number = 2, but the folder is lab 1"),
             (LAB_HEAD + "[unit.x]\npoints = 1\n[unit.x]\npoints = 2\n", "already exists"),
+            (LAB_HEAD + "[unit.x]\npoints = 1\nlab = 2\n",
+             "[unit.x]: lab = 2, later than this lab (1)"),
+            (LAB_HEAD + "[unit.x]\npoints = 1\nlab = one\n",
+             "[unit.x]: lab = 'one' is not a lab number"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nlab = 0\n",
+             "[guest.x]: lab = '0' is not a lab number"),
         ]
         for ini, message in cases:
             with self.subTest(message=message):
