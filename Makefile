@@ -6,6 +6,7 @@
 #   make run-lab N GUEST=x   run guest x (a file in guests/out/) on lab N's VMM
 #   make bench-lab N         lab N's benchmark
 #   make handout             the student handout in dist/handout/ (handout-lab N: one lab)
+#   make stages              write labs/NN-*/ and final/ from source/ (grading/README.md)
 #   make lineage             every lab differs from the one before only as its LINEAGE says
 #   make diff-lab N          what lab N adds to lab N-1
 #   make differential        the guests that QEMU runs, on QEMU and on our VMM
@@ -89,6 +90,12 @@ handout-lab:
 	$(need-lab)
 	@$(PYTHON) grading/handout.py --lab $(N)
 
+# The stages are generated from source/ (grading/README.md, "The stages and
+# their one source"); make check fails when a committed one differs.
+stages:
+	$(ref-only)
+	@$(PYTHON) grading/stages.py write
+
 lineage:
 	$(ref-only)
 	@$(PYTHON) grading/lineage.py check
@@ -136,5 +143,5 @@ clean:
 	rm -rf grading/out dist
 
 .PHONY: all guests labs deps deps-base run check check-lab run-lab bench-lab clean \
-	handout handout-lab lineage diff-lab carry differential labvm book \
+	handout handout-lab stages lineage diff-lab carry differential labvm book \
 	mutate mutate-lab

@@ -7,8 +7,8 @@ In each stage folder the exercise regions of that stage's own lab become a
 TODO comment (the task, the tests that check it) followed by the stub;
 markers of earlier labs are removed and their code kept; final/ keeps all
 its code. --lab N writes only lab N's folder beside the shared parts.
-Instructor material (book/, the lineage and handout tools, manifests) is
-left out, and a leak check makes sure no reference body of a stubbed
+Instructor material (book/, source/, the stage, lineage and handout
+tools, manifests) is left out, and a leak check makes sure no reference body of a stubbed
 exercise survives anywhere in the result. grading/README.md ("The student
 handout") has the details; the marker format is in "Exercise regions".
 """
@@ -28,18 +28,22 @@ import lineage  # noqa: E402
 from lineage import Fail  # noqa: E402
 
 # Never in a handout: the book quotes the reference code by name (built from
-# the handout it would quote stubs), and these tools only make sense on the
+# the handout it would quote stubs), source/ holds every lab's solution (the
+# stages are generated from it), and these tools only make sense on the
 # reference repository. Each stage's LINEAGE manifest is left out too.
 INSTRUCTOR_ONLY = (
     "book/",
+    "source/",
     "grading/handout.py",
     "grading/handout_check.py",
     "grading/lineage.py",
     "grading/mutate.py",
     "grading/mutants.py",
+    "grading/stages.py",
     "grading/tests/handout/",
     "grading/tests/mutate/",
     "grading/tests/lineage/",
+    "grading/tests/stages/",
 )
 
 # Files whose text counts as code for the leak check's baseline.

@@ -205,6 +205,11 @@ PROJECT_INI = dedent("""
     timeout = 60
     what = the lab lineage
 
+    [check.stages]
+    command = python3 grading/stages.py check
+    timeout = 60
+    what = the stages are what source/ generates
+
     ; the grader's own tests
     [check.grader]
     command = python3 -m unittest discover -s grading/tests
@@ -235,6 +240,11 @@ FILES = {
     "grading/handout.py": "# instructor tool\n",
     "grading/handout_check.py": "# instructor tool\n",
     "grading/lineage.py": "# instructor tool\n",
+    "grading/stages.py": "# instructor tool\n",
+    "grading/tests/stages/test_x.py": "# instructor test\n",
+    # The one source the stages are generated from: every solution.
+    "source/stages.ini": "[stages]\n01 = labs/01-calc\n02 = labs/02-more\n",
+    "source/vmm/src/calc.c": CALC_C_01 + "\n" + SUB_02,
     "grading/tests/handout/test_x.py": "# instructor test\n",
     "grading/tests/test_grade.py": "# the grader's own tests\n",
     "book/ch01.md": "# Chapter 1\n\nThe add exercise is quoted here.\n",

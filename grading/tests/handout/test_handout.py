@@ -83,6 +83,8 @@ class TestLayout(HandoutCase):
                     "labs/01-calc/LINEAGE", "final/LINEAGE",
                     "book/ch01.md", "grading/handout.py",
                     "grading/handout_check.py", "grading/lineage.py",
+                    "grading/stages.py", "grading/tests/stages/test_x.py",
+                    "source/stages.ini", "source/vmm/src/calc.c",
                     "grading/tests/handout/test_x.py"):
             self.assertNotIn(rel, got)
 
@@ -107,6 +109,7 @@ class TestLayout(HandoutCase):
         self.handout()
         ini = self.read_out("grading/project.ini")
         self.assertNotIn("[check.lineage]", ini)
+        self.assertNotIn("[check.stages]", ini)
         self.assertNotIn("[check.handout]", ini)
         self.assertNotIn("handout_check.py", ini)
         self.assertIn("[check.grader]\ncommand = python3 -m unittest "

@@ -1,0 +1,38 @@
+/*
+ * options.h - the VMM's command line.
+ */
+#ifndef VMM_OPTIONS_H
+#define VMM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MEM_DEFAULT		(32ULL << 20)
+#define MEM_MIN			(1ULL << 20)
+/* @@ ..01 */
+#define MEM_MAX			(3ULL << 30)	/* below the MMIO hole at 3 GiB */
+/* @@ else */
+#define MEM_MAX			(64ULL << 30)	/* see memmap.h; also the host's RAM */
+/* @@ end */
+
+struct options {
+	bool trace;
+	bool stats;
+	uint64_t mem;
+	/* @@ 02 */
+	bool demand;			/* --demand-above given */
+	uint64_t demand_above;		/* GPA from which RAM is demand-populated */
+	/* @@ end */
+	const char *guest;
+	const char *kvm_dev;
+};
+
+int options_parse(struct options *opt, int argc, char **argv, FILE *err);
+int parse_size(const char *s, uint64_t *out);
+/* @@ 02 */
+uint64_t options_host_mem(void);
+uint64_t options_phys_mem(void);
+/* @@ end */
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * run.h - the run loop and the VM exit handlers (book §1.2, §1.5.6).
+ */
+#ifndef VMM_RUN_H
+#define VMM_RUN_H
+
+#include <stdio.h>
+
+#include "vm.h"
+
+int vcpu_run(struct vcpu *vcpu);
+int vcpu_handle_exit(struct vcpu *vcpu);
+int vcpu_handle_io(struct vcpu *vcpu);
+int vcpu_handle_mmio(struct vcpu *vcpu);
+int vcpu_handle_msr(struct vcpu *vcpu);
+const char *exit_reason_name(unsigned int reason);
+void vcpu_dump(struct vcpu *vcpu, FILE *out);
+void stats_print(const struct vcpu *vcpu, FILE *out);
+
+#endif

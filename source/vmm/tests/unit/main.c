@@ -1,0 +1,100 @@
+/*
+ * main.c - runs the lab's Check suites. CK_RUN_SUITE=name runs one
+ * (that is how the grader gives each its own points).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+
+static uint64_t recorder_read(void *opaque, uint64_t offset, unsigned int size)
+{
+	struct recorder *r = opaque;
+
+	if (r->n < REC_MAX)
+		r->a[r->n++] = (struct rec_access){ 0, offset, size, r->next_read };
+	return r->next_read++;
+}
+
+static void recorder_write(void *opaque, uint64_t offset, unsigned int size,
+			   uint64_t value)
+{
+	struct recorder *r = opaque;
+
+	if (r->n < REC_MAX)
+		r->a[r->n++] = (struct rec_access){ 1, offset, size, value };
+}
+
+const struct bus_ops recorder_ops = {
+	.read = recorder_read,
+	.write = recorder_write,
+};
+
+void fake_vm_init(struct fake_vm *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->vm.kvm_fd = f->vm.vm_fd = -1;
+	bus_init(&f->vm.pio, "port");
+	bus_init(&f->vm.mmio, "mmio");
+	f->vm.vcpu.vm = &f->vm;
+	f->vm.vcpu.fd = -1;
+	f->vm.vcpu.run = (struct kvm_run *)f->run_page;
+	f->vm.vcpu.run_size = sizeof(f->run_page);
+}
+
+/* @@ 02 */
+void fake_vm_init_ram(struct fake_vm *f, uint64_t mem)
+{
+	fake_vm_init(f);
+	ck_assert_int_eq(memmap_build(&f->vm.mem, mem), 0);
+	ck_assert_int_eq(memmap_alloc(&f->vm.mem), 0);
+}
+
+/* @@ end */
+/* An IO exit as KVM lays it out: `count` elements at data_offset in the page. */
+uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
+		      uint8_t size, uint32_t count, uint64_t data_offset)
+{
+	struct kvm_run *run = f->vm.vcpu.run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+	run->io.port = port;
+	run->io.size = size;
+	run->io.count = count;
+	run->io.data_offset = data_offset;
+	return f->run_page + data_offset;
+}
+
+int main(void)
+{
+	Suite *(*const suites[])(void) = {
+		bus_suite, cpuid_suite, dispatch_suite, loader_suite,
+		msr_suite, options_suite, pagetable_suite, realmode_suite,
+		stringio_suite, testdev_suite,
+		/* @@ 02 */
+		pagewalk_suite, ept_suite, walk2d_suite, walkdev_suite,
+		memmap_suite, e820_suite, bios_suite, dimm_suite,
+		dirtylog_suite,
+		shadow_suite, pv_suite,
+		/* @@ end */
+	};
+	SRunner *sr = srunner_create(NULL);
+	unsigned int i;
+	int failed;
+
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	/* A misspelt CK_RUN_SUITE would otherwise run nothing and "pass". */
+	if (srunner_ntests_run(sr) == 0) {
+		fprintf(stderr, "unit-tests: no test ran (CK_RUN_SUITE=%s)\n",
+			getenv("CK_RUN_SUITE") ? getenv("CK_RUN_SUITE") : "");
+		srunner_free(sr);
+		return EXIT_FAILURE;
+	}
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

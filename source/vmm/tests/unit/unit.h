@@ -1,0 +1,72 @@
+/*
+ * unit.h - the lab's Check suites, and a small fake machine for them.
+ *
+ * The unit tests need no /dev/kvm: they drive the exit handlers with a
+ * kvm_run page we fill in ourselves, as KVM would, and look at what the
+ * devices saw.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <check.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+Suite *bus_suite(void);
+Suite *cpuid_suite(void);
+Suite *dispatch_suite(void);
+/* @@ 02 */
+Suite *ept_suite(void);
+/* @@ end */
+Suite *loader_suite(void);
+Suite *msr_suite(void);
+Suite *options_suite(void);
+Suite *pagetable_suite(void);
+/* @@ 02 */
+Suite *pagewalk_suite(void);
+/* @@ end */
+Suite *realmode_suite(void);
+Suite *stringio_suite(void);
+Suite *testdev_suite(void);
+/* @@ 02 */
+Suite *walk2d_suite(void);
+Suite *walkdev_suite(void);
+Suite *memmap_suite(void);
+Suite *e820_suite(void);
+Suite *bios_suite(void);
+Suite *dimm_suite(void);
+Suite *dirtylog_suite(void);
+Suite *shadow_suite(void);
+Suite *pv_suite(void);
+/* @@ end */
+
+/* A device that records every access it sees. */
+#define REC_MAX 64
+struct rec_access {
+	int write;
+	uint64_t offset;
+	unsigned int size;
+	uint64_t value;
+};
+struct recorder {
+	struct rec_access a[REC_MAX];
+	int n;
+	uint64_t next_read;	/* returned by reads, then incremented */
+};
+extern const struct bus_ops recorder_ops;
+
+/* A VM with no KVM behind it: buses, a kvm_run page, vcpu->fd = -1. */
+struct fake_vm {
+	struct vm vm;
+	uint8_t run_page[4096];
+};
+void fake_vm_init(struct fake_vm *f);
+/* @@ 02 */
+/* The same with RAM: the memory map for `mem` bytes, allocated (memmap_free). */
+void fake_vm_init_ram(struct fake_vm *f, uint64_t mem);
+/* @@ end */
+uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
+		      uint8_t size, uint32_t count, uint64_t data_offset);
+
+#endif
