@@ -6,9 +6,8 @@
 #   make run-lab N GUEST=x   run guest x (a file in guests/out/) on lab N's VMM
 #   make bench-lab N         lab N's benchmark
 #   make handout             the student handout in dist/handout/ (handout-lab N: one lab)
-#   make stages              write labs/NN-*/ and final/ from source/ (grading/README.md)
-#   make lineage             every lab differs from the one before only as its LINEAGE says
-#   make diff-lab N          what lab N adds to lab N-1
+#   make stages              write labs/NN-*/ and final/ from the one source, source/
+#   make diff-lab N          what lab N adds to lab N-1 (as source/ generates them)
 #   make differential        the guests that QEMU runs, on QEMU and on our VMM
 #   make mutate-lab N        mutation testing of lab N's exercises (make mutate: every lab)
 #   make book                the book: HTML and EPUB in book/out/
@@ -96,20 +95,10 @@ stages:
 	$(ref-only)
 	@$(PYTHON) grading/stages.py write
 
-lineage:
-	$(ref-only)
-	@$(PYTHON) grading/lineage.py check
-
 diff-lab:
 	$(ref-only)
 	$(if $(N),,$(error say which stage: make diff-lab N (or final)))
-	@$(PYTHON) grading/lineage.py diff $(N)
-
-# Carry a fix in an early lab's file forward: make carry F=labs/01-vm-entry/src/bus.c
-carry:
-	$(ref-only)
-	$(if $(F),,$(error say which file: make carry F=labs/NN-name/path))
-	@$(PYTHON) grading/lineage.py carry $(F)
+	@$(PYTHON) grading/stages.py diff $(N)
 
 # Mutation testing of the exercise regions (grading/README.md, "Mutation
 # testing"); MUTATE_ARGS="--sample 20 --exercise walker" narrows it.
@@ -143,5 +132,5 @@ clean:
 	rm -rf grading/out dist
 
 .PHONY: all guests labs deps deps-base run check check-lab run-lab bench-lab clean \
-	handout handout-lab stages lineage diff-lab carry differential labvm book \
+	handout handout-lab stages diff-lab differential labvm book \
 	mutate mutate-lab

@@ -7,8 +7,8 @@ In each stage folder the exercise regions of that stage's own lab become a
 TODO comment (the task, the tests that check it) followed by the stub;
 markers of earlier labs are removed and their code kept; final/ keeps all
 its code. --lab N writes only lab N's folder beside the shared parts.
-Instructor material (book/, source/, the stage, lineage and handout
-tools, manifests) is left out, and a leak check makes sure no reference body of a stubbed
+Instructor material (book/, source/, the stage and handout tools) is
+left out, and a leak check makes sure no reference body of a stubbed
 exercise survives anywhere in the result. grading/README.md ("The student
 handout") has the details; the marker format is in "Exercise regions".
 """
@@ -24,25 +24,23 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import lineage  # noqa: E402
-from lineage import Fail  # noqa: E402
+import stages  # noqa: E402
+from stages import Fail  # noqa: E402
 
 # Never in a handout: the book quotes the reference code by name (built from
 # the handout it would quote stubs), source/ holds every lab's solution (the
 # stages are generated from it), and these tools only make sense on the
-# reference repository. Each stage's LINEAGE manifest is left out too.
+# reference repository.
 INSTRUCTOR_ONLY = (
     "book/",
     "source/",
     "grading/handout.py",
     "grading/handout_check.py",
-    "grading/lineage.py",
     "grading/mutate.py",
     "grading/mutants.py",
     "grading/stages.py",
     "grading/tests/handout/",
     "grading/tests/mutate/",
-    "grading/tests/lineage/",
     "grading/tests/stages/",
 )
 
@@ -284,18 +282,16 @@ class Plan:
         return [r for r in self.stubbed if r.path.startswith(stage.path + "/")]
 
 
-def _instructor_only(rel, stages):
-    if any(rel == p or (p.endswith("/") and rel.startswith(p))
-           for p in INSTRUCTOR_ONLY):
-        return True
-    return any(rel == s.path + "/" + lineage.MANIFEST for s in stages)
+def _instructor_only(rel):
+    return any(rel == p or (p.endswith("/") and rel.startswith(p))
+               for p in INSTRUCTOR_ONLY)
 
 
 def make_plan(root, lab=None):
     """Read and check every marker; raises Fail listing all problems."""
     root = os.path.realpath(root)
     plan = Plan(root, lab)
-    plan.all_stages = lineage.find_stages(root)
+    plan.all_stages = stages.find_stages(root)
     if lab is not None:
         plan.stages = [s for s in plan.all_stages if s.number == lab]
         if not plan.stages:
@@ -306,11 +302,11 @@ def make_plan(root, lab=None):
         plan.stages = list(plan.all_stages)
     kept = set(s.path for s in plan.stages)
     errors = []
-    for rel in lineage.list_files(root):
+    for rel in stages.list_files(root):
         st = plan.stage_of(rel)
         if st is not None and st.path not in kept:
             continue
-        if _instructor_only(rel, plan.all_stages):
+        if _instructor_only(rel):
             continue
         plan.files.append(rel)
         if st is None:
@@ -650,7 +646,7 @@ def main(argv=None):
     ap.add_argument("--out", metavar="DIR",
                     help="where to write it (default: dist/handout, or "
                     "dist/handout-lab-NN with --lab)")
-    ap.add_argument("--root", default=lineage.repo_root(),
+    ap.add_argument("--root", default=stages.repo_root(),
                     help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     root = os.path.realpath(args.root)

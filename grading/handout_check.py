@@ -29,8 +29,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import handout  # noqa: E402
-import lineage  # noqa: E402
-from lineage import Fail  # noqa: E402
+import stages as stage_folders  # noqa: E402
+from stages import Fail  # noqa: E402
 
 BUILD_TIMEOUT = 900
 WARNING_RE = re.compile(r"warning:", re.IGNORECASE)
@@ -327,14 +327,15 @@ def main(argv=None):
     ap.add_argument("--keep", metavar="DIR",
                     help="with --lab: write the handout to DIR and leave it "
                     "there (DIR must not exist or be empty)")
-    ap.add_argument("--root", default=lineage.repo_root(),
+    ap.add_argument("--root", default=stage_folders.repo_root(),
                    help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     root = os.path.realpath(args.root)
     if args.keep and args.lab is None:
         ap.error("--keep needs --lab")
     try:
-        stages = [s for s in lineage.find_stages(root) if s.number is not None]
+        stages = [s for s in stage_folders.find_stages(root)
+                  if s.number is not None]
         if args.lab is not None:
             stages = [s for s in stages if s.number == args.lab]
             if not stages:

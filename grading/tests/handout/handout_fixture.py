@@ -200,11 +200,6 @@ FAKE_GRADER = dedent('''
 
 PROJECT_INI = dedent("""
     ; project checks
-    [check.lineage]
-    command = python3 grading/lineage.py check
-    timeout = 60
-    what = the lab lineage
-
     [check.stages]
     command = python3 grading/stages.py check
     timeout = 60
@@ -239,7 +234,6 @@ FILES = {
     # Instructor tools: present in the repository, never in a handout.
     "grading/handout.py": "# instructor tool\n",
     "grading/handout_check.py": "# instructor tool\n",
-    "grading/lineage.py": "# instructor tool\n",
     "grading/stages.py": "# instructor tool\n",
     "grading/tests/stages/test_x.py": "# instructor test\n",
     # The one source the stages are generated from: every solution.
@@ -253,7 +247,6 @@ FILES = {
     "notes.secret": "ignored by .gitignore\n",
     "labs/01-calc/Makefile": LAB_MAKEFILE,
     "labs/01-calc/README.md": "# Lab 01\n\nWrite calc_add and calc_mul.\n",
-    "labs/01-calc/LINEAGE": "previous none\n",
     "labs/01-calc/src/calc.h": CALC_H,
     "labs/01-calc/src/calc.c": CALC_C_01 + "\n" + SUB_01,
     "labs/01-calc/tests/unit.c": UNIT_C,
@@ -262,8 +255,6 @@ FILES = {
     "labs/01-calc/build/stale.o": "a build output\n",
     "labs/02-more/Makefile": LAB_MAKEFILE,
     "labs/02-more/README.md": "# Lab 02\n\nWrite calc_sub.\n",
-    "labs/02-more/LINEAGE": "previous labs/01-calc\nchanged README.md\n"
-                            "changed src/calc.c\nchanged tests/grade.ini\n",
     "labs/02-more/src/calc.h": CALC_H,
     "labs/02-more/src/calc.c": CALC_C_01 + "\n" + SUB_02,
     "labs/02-more/tests/unit.c": UNIT_C,
@@ -271,7 +262,6 @@ FILES = {
         "unit.add", "unit.mul", "unit.square", "unit.base", "unit.sub"]),
     "final/Makefile": LAB_MAKEFILE,
     "final/README.md": "# The whole calculator\n",
-    "final/LINEAGE": "previous labs/02-more\nchanged README.md\n",
     "final/src/calc.h": CALC_H,
     "final/src/calc.c": CALC_C_01 + "\n" + SUB_02,
     "final/tests/unit.c": UNIT_C,
