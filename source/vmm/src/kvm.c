@@ -199,8 +199,8 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 		return err_set(-errno, "KVM_SET_CPUID2: %s", strerror(errno));
 	return 0;
 }
-
 /* @@ 02 */
+
 /*
  * Lab 02: the entry for leaf `function` of the CPUID table the vCPU got:
  * 0, or -ENOENT when it has none, or -errno when KVM cannot say.
@@ -224,8 +224,8 @@ int vcpu_cpuid_entry(struct vcpu *vcpu, uint32_t function,
 	}
 	return -ENOENT;
 }
-
 /* @@ end */
+
 int vcpu_setup(struct vcpu *vcpu, const struct boot_info *bi)
 {
 	struct vm *vm = vcpu->vm;

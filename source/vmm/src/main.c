@@ -56,8 +56,8 @@ static int fail(int status, const char *what)
 		fprintf(stderr, "vmm: %s\n", err_msg());
 	return status;
 }
-
 /* @@ 02 */
+
 /* RAM above the boundary starts empty; the fault thread fills it. */
 static int demand_setup(struct vm *vm, struct uffd *u, uint64_t boundary)
 {
@@ -97,8 +97,8 @@ static void mem_stats_print(const struct vm *vm, const struct dirtylog *dl,
 	fprintf(out, "vmm:   DIMMs hot-plugged          %8llu\n",
 		(unsigned long long)dimm->added);
 }
-
 /* @@ end */
+
 int main(int argc, char **argv)
 {
 	struct options opt;

@@ -8,11 +8,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-
 /* @@ 02 */
-#include <unistd.h>
 
+#include <unistd.h>
 /* @@ end */
+
 #include "kvm.h"
 /* @@ 02 */
 #include "memmap.h"

@@ -42,16 +42,16 @@ void fake_vm_init(struct fake_vm *f)
 	f->vm.vcpu.run = (struct kvm_run *)f->run_page;
 	f->vm.vcpu.run_size = sizeof(f->run_page);
 }
-
 /* @@ 02 */
+
 void fake_vm_init_ram(struct fake_vm *f, uint64_t mem)
 {
 	fake_vm_init(f);
 	ck_assert_int_eq(memmap_build(&f->vm.mem, mem), 0);
 	ck_assert_int_eq(memmap_alloc(&f->vm.mem), 0);
 }
-
 /* @@ end */
+
 /* An IO exit as KVM lays it out: `count` elements at data_offset in the page. */
 uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
 		      uint8_t size, uint32_t count, uint64_t data_offset)

@@ -82,8 +82,8 @@ START_TEST(bad_command_lines)
 	ck_assert_int_lt(parse(2, novalue, &o), 0);
 }
 END_TEST
-
 /* @@ 02 */
+
 /* One line on stderr for a bad option: what parse() would print. */
 static int parse_msg(int argc, char **argv, char *msg, size_t size)
 {
@@ -154,8 +154,8 @@ START_TEST(demand_above)
 	ck_assert(!o.demand);
 }
 END_TEST
-
 /* @@ end */
+
 Suite *options_suite(void)
 {
 	Suite *s = suite_create("options");
