@@ -21,7 +21,8 @@
  * none for a cached address space. On the hardware's paging
  * (shadow-native.elf, the same sources) only true faults happen.
  *
- * With -DSHADOW_BENCH the same code runs the benchmark workload instead.
+ * With -DSHADOW_BENCH the same code runs the benchmark workload instead,
+ * and with -DSHADOW_HOSTILE the attacks of hostile.c.
  */
 #include "check.h"
 #include "console.h"
@@ -380,6 +381,9 @@ static void bench(void)
 }
 
 void guest_main(const struct pv_start_info *si);
+#ifdef SHADOW_HOSTILE
+void hostile(const struct pv_start_info *si);	/* hostile.c */
+#endif
 
 void guest_main(const struct pv_start_info *si)
 {
@@ -393,6 +397,9 @@ void guest_main(const struct pv_start_info *si)
 	paging_init(si);
 	if (RUN_BENCH)
 		bench();
+#ifdef SHADOW_HOSTILE
+	hostile(si);
+#endif
 	con_printf("shadow: %s, %lu pages of pseudo-physical memory\n",
 		   pv_shadow ? "paravirtual, on the VMM's shadow page tables" :
 		   "on the hardware's paging, our own tables in CR3",
