@@ -19,6 +19,31 @@
 #define TESTDEV_LAST		0x8	/* width | offset << 8 of the last SCRATCH write */
 #define TESTDEV_SEQ		0xc	/* counter, incremented by every read */
 
+/*
+ * Lab 03's interrupt test device (guests/README.md). Interrupt lines: a
+ * 1-byte write of v to port 0x2000 + n drives line n high (v != 0) or low
+ * (v = 0), the layout of QEMU's pc-testdev, so these guests also run under
+ * QEMU with -device pc-testdev (lines 0-15 there). MSIs: our VMM only.
+ */
+#define IRQDEV_LINE_PORT	0x2000
+#define IRQDEV_MSI_PORT		0x510
+#define IRQDEV_MSI_ADDR		0x0	/* read/write: the MSI's address */
+#define IRQDEV_MSI_DATA		0x4	/* a write sends (ADDR, data) */
+#define IRQDEV_ID		0xc	/* reads IRQDEV_SIGNATURE */
+#define IRQDEV_SIGNATURE	0x54515249	/* "IRQT", little-endian */
+
+static inline void irqdev_line(unsigned int n, int level)
+{
+	outb(IRQDEV_LINE_PORT + n, level ? 1 : 0);
+}
+
+/* An edge: the line up and down again. */
+static inline void irqdev_pulse(unsigned int n)
+{
+	irqdev_line(n, 1);
+	irqdev_line(n, 0);
+}
+
 #define CPUID_HV_BASE		0x40000000	/* max hypervisor leaf + signature */
 #define CPUID_HV_FEATURES	0x40000001	/* all zeros */
 #define CPUID_HV_SIGNATURE	"vmmlabvmmlab"

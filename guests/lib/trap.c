@@ -6,7 +6,7 @@
 #include "platform.h"
 #include "trap.h"
 
-#define NVECTORS	32
+#define NVECTORS	256
 #define CODE_SEL	0x08
 #define DATA_SEL	0x10
 
@@ -44,12 +44,18 @@ static void load_gdt(void)
 		     : : "m"(d), "i"(CODE_SEL), "r"(DATA_SEL) : "memory");
 }
 
-void trap_init(void)
+void trap_load(void)
 {
 	struct desc_ptr d = { sizeof(idt) - 1, (uintptr_t)idt };
-	unsigned int v;
 
 	load_gdt();
+	asm volatile("lidt %0" : : "m"(d));
+}
+
+void trap_init(void)
+{
+	unsigned int v;
+
 	for (v = 0; v < NVECTORS; v++) {
 		idt[v].offset_lo = trap_stubs[v] & 0xffff;
 		idt[v].selector = CODE_SEL;
@@ -57,7 +63,7 @@ void trap_init(void)
 		idt[v].type = GATE_INTR;
 		idt[v].offset_hi = trap_stubs[v] >> 16;
 	}
-	asm volatile("lidt %0" : : "m"(d));
+	trap_load();
 }
 
 void trap_set_handler(unsigned int vector, void (*fn)(struct trap_frame *))
@@ -74,7 +80,11 @@ void trap_dispatch(struct trap_frame *tf)
 		handlers[tf->vector](tf);
 		return;
 	}
-	con_printf("unexpected exception %u at eip 0x%08x, error code 0x%x\n",
-		   tf->vector, tf->eip, tf->error);
+	if (tf->vector < 32)
+		con_printf("unexpected exception %u at eip 0x%08x, error code 0x%x\n",
+			   tf->vector, tf->eip, tf->error);
+	else
+		con_printf("unexpected interrupt, vector 0x%02x at eip 0x%08x\n",
+			   tf->vector, tf->eip);
 	vm_exit(TRAP_EXIT_CODE);
 }

@@ -1,9 +1,10 @@
 /*
  * A tiny IDT for 32-bit guests that take exceptions on purpose (the msr
- * guest's #GP). trap_init() loads our own flat GDT (the multiboot spec does
- * not promise a usable one) and an IDT for vectors 0-31. A vector with no
- * handler prints one line and stops the VM with TRAP_EXIT_CODE. Handlers
- * return with POPFD + RET rather than IRET (see trap32.asm).
+ * guest's #GP) or interrupts (lab 03). trap_init() loads our own flat GDT
+ * (the multiboot spec does not promise a usable one) and an IDT for all 256
+ * vectors. A vector with no handler prints one line and stops the VM with
+ * TRAP_EXIT_CODE. Handlers run with IF clear (interrupt gates) and return
+ * with POPFD + RET rather than IRET (see trap32.asm).
  */
 #ifndef GUEST_TRAP_H
 #define GUEST_TRAP_H
@@ -21,7 +22,31 @@ struct trap_frame {
 };
 
 void trap_init(void);
+/* Load the same GDT and IDT on another CPU (an AP, lib/smp.c). */
+void trap_load(void);
 /* The handler may change the frame (e.g. eip) before the return. */
 void trap_set_handler(unsigned int vector, void (*fn)(struct trap_frame *));
+
+static inline void irq_enable(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+
+static inline void irq_disable(void)
+{
+	asm volatile("cli" : : : "memory");
+}
+
+/*
+ * Wait with interrupts enabled until *count reaches n, halting in between
+ * (STI's one-instruction shadow makes "sti; hlt" race-free); returns with
+ * interrupts disabled. A VMM that never delivers the interrupt leaves the
+ * guest halted, and the test's time limit ends it.
+ */
+static inline void irq_wait(volatile unsigned int *count, unsigned int n)
+{
+	while (*count < n)
+		asm volatile("sti; hlt; cli" : : : "memory");
+}
 
 #endif

@@ -1,6 +1,7 @@
-; Exception entry stubs for vectors 0-31 (see trap.h). Each stub makes the
-; stack look the same, with or without a CPU error code, and jumps to
-; trap_common, which saves the registers and calls trap_dispatch(frame).
+; Entry stubs for all 256 vectors (see trap.h): exceptions 0-31 and the
+; interrupts of lab 03. Each stub makes the stack look the same, with or
+; without a CPU error code, and jumps to trap_common, which saves the
+; registers and calls trap_dispatch(frame).
 
 section .text
 bits 32
@@ -10,7 +11,7 @@ extern trap_dispatch
 %define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
 %assign v 0
-%rep 32
+%rep 256
 trap_stub_ %+ v:
 %if HAS_ERROR(v) == 0
 	push 0
@@ -31,8 +32,11 @@ trap_common:
 
 	; Return without IRET: KVM's instruction emulator, which software
 	; KVMs run CPL0 code through, implements IRET in real mode only.
-	; For an exception taken at our own privilege level on our own stack,
-	; POPFD + RET does the same. The stack is EIP, CS, EFLAGS; turn it
+	; For an exception or interrupt taken at our own privilege level on
+	; our own stack, POPFD + RET does the same, with one difference: only
+	; IRET ends the blocking of NMIs, so an NMI handler needs its own
+	; (the nmi guest has one). Nor is POPFD + RET atomic: an interrupt may
+	; arrive between the two and nest one frame deeper, which is harmless. The stack is EIP, CS, EFLAGS; turn it
 	; into (unused), EFLAGS, EIP.
 	push eax
 	mov eax, [esp + 4]	; EIP
@@ -47,7 +51,7 @@ section .rodata
 global trap_stubs
 trap_stubs:
 %assign v 0
-%rep 32
+%rep 256
 	dd trap_stub_ %+ v
 %assign v v + 1
 %endrep
