@@ -32,6 +32,17 @@ uint16_t pic_get_mask(void)
 	return inb(PIC_MASTER + 1) | inb(PIC_SLAVE + 1) << 8;
 }
 
+void pic_set_elcr(uint16_t elcr)
+{
+	outb(ELCR_PORT, (uint8_t)elcr);
+	outb(ELCR_PORT + 1, (uint8_t)(elcr >> 8));
+}
+
+uint16_t pic_get_elcr(void)
+{
+	return inb(ELCR_PORT) | inb(ELCR_PORT + 1) << 8;
+}
+
 static uint16_t read_both(uint8_t ocw3)
 {
 	outb(PIC_MASTER, ocw3);

@@ -37,6 +37,16 @@
  */
 void pic_init(uint8_t master_base, uint8_t slave_base);
 
+/*
+ * The edge/level control registers (ELCR) at ports 0x4D0 and 0x4D1, a
+ * chipset register beside the 8259A (Intel PIIX/ICH): bit n set makes
+ * IRQ n level triggered. Firmware sets some for PCI; the guests that drive
+ * lines themselves clear them. IRQs 0, 1, 2, 8 and 13 are always edge.
+ */
+#define ELCR_PORT	0x4d0
+void pic_set_elcr(uint16_t elcr);
+uint16_t pic_get_elcr(void);
+
 /* OCW1 on both chips: bit n masks IRQ n (8-15 on the slave). */
 void pic_set_mask(uint16_t mask);
 uint16_t pic_get_mask(void);

@@ -1,11 +1,12 @@
 """The differential harness's comparison (grading/differential.py)."""
 
+import configparser
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-from differential import first_difference  # noqa: E402
+from differential import first_difference, guest_lab  # noqa: E402
 
 
 class FirstDifference(unittest.TestCase):
@@ -25,6 +26,16 @@ class FirstDifference(unittest.TestCase):
     def test_missing_final_newline(self):
         self.assertEqual(first_difference(b"a\n", b"a"),
                          "line 2: qemu '', vmm (no line)")
+
+
+class GuestLab(unittest.TestCase):
+    """A guest is compared only from the lab that provides what it needs."""
+
+    def test_default_and_given(self):
+        cp = configparser.ConfigParser(inline_comment_prefixes=(";",))
+        cp.read_string("[a]\nguest = a.elf\n[b]\nguest = b.elf\nlab = 3 ; interrupts\n")
+        self.assertEqual(guest_lab(cp["a"]), 1)
+        self.assertEqual(guest_lab(cp["b"]), 3)
 
 
 if __name__ == "__main__":
