@@ -38,13 +38,15 @@ static inline void irq_disable(void)
 }
 
 /*
- * Wait with interrupts enabled until *count reaches n, halting in between
- * (STI's one-instruction shadow makes "sti; hlt" race-free); returns with
- * interrupts disabled. A VMM that never delivers the interrupt leaves the
- * guest halted, and the test's time limit ends it.
+ * Wait with interrupts enabled until *count reaches n, halting in between;
+ * returns with interrupts disabled. The count is tested with IF = 0, and
+ * STI's one-instruction shadow keeps the interrupt from slipping in
+ * between STI and HLT, so none is missed. A VMM that never delivers the
+ * interrupt leaves the guest halted, and the test's time limit ends it.
  */
 static inline void irq_wait(volatile unsigned int *count, unsigned int n)
 {
+	irq_disable();
 	while (*count < n)
 		asm volatile("sti; hlt; cli" : : : "memory");
 }
