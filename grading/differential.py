@@ -2,6 +2,7 @@
 """Differential tests: the same guest on QEMU and on a lab's VMM.
 
     python3 grading/differential.py [--lab N] [--root DIR] [-v]
+    python3 grading/differential.py --expected [--lab N] [--root DIR] [-v]
 
 For every guest of guests/qemu.ini that lab N's VMM can run (its `lab`,
 the first lab that provides what it needs, is N or lower), runs it under
@@ -10,6 +11,11 @@ labs/NN-*/build/vmm, and
 compares the debug-console transcripts byte for byte and how each run
 ended. A mismatch fails with the first differing line. Exits 0 when all
 match, 1 on a mismatch, 77 (skipped) when QEMU or /dev/kvm is missing.
+
+With --expected, QEMU's transcript is compared with the guest's own
+expected transcript (guests/NAME/expected.txt, or the section's `expected`)
+instead, for every guest (or those up to lab N): no VMM and no KVM needed.
+That checks the transcripts, written from the datasheets, against QEMU.
 """
 
 import argparse
@@ -164,13 +170,63 @@ def find_lab(root, n):
     return None
 
 
+def compare_expected(root, cp, sections, verbose):
+    """QEMU against each guest's expected.txt; returns the exit status."""
+    failed = 0
+    for name in sections:
+        sec = cp[name]
+        guest = os.path.join(root, "guests", "out", sec["guest"])
+        want = os.path.join(root, "guests", sec.get("expected", name + "/expected.txt"))
+        ends = sec.get("ends", "exit")
+        if not os.path.exists(guest):
+            print("differential: %s is missing: run make first" % guest, file=sys.stderr)
+            return 2
+        with open(want, "rb") as f:
+            w_out = f.read()
+        with tempfile.TemporaryDirectory(prefix="vmmlab-diff-") as tmp:
+            try:
+                q_out, q_end = run_qemu(guest, shlex.split(sec.get("qemu", "")), ends, tmp)
+            except RuntimeError as e:
+                print("FAIL %-14s %s" % (name, e))
+                failed += 1
+                continue
+        why = first_difference(q_out, w_out).replace("vmm", "expected")
+        if not why and not q_end.startswith(ends):
+            why = "expected the run to end by %s, QEMU ended by %s" % (ends, q_end)
+        if why:
+            failed += 1
+            print("FAIL %-14s %s" % (name, why))
+            if verbose:
+                print("  qemu:     %r\n  expected: %r" % (q_out, w_out))
+        else:
+            print("ok   %-14s QEMU prints the expected transcript (%d lines), ended by %s" %
+                  (name, q_out.count(b"\n"), q_end))
+    print("differential: %d guest%s on QEMU, %d mismatch%s" %
+          (len(sections), "" if len(sections) == 1 else "s",
+           failed, "" if failed == 1 else "es"))
+    return 1 if failed else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--lab", type=int, default=1)
+    ap.add_argument("--lab", type=int)
+    ap.add_argument("--expected", action="store_true",
+                    help="compare QEMU with the expected transcripts, not with a VMM")
     ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     ap.add_argument("-v", action="store_true", help="show both transcripts on a mismatch")
     args = ap.parse_args()
+    cp = configparser.ConfigParser(inline_comment_prefixes=(";",))
+    cp.read(os.path.join(args.root, "guests", "qemu.ini"))
 
+    if args.expected:
+        if not shutil.which(QEMU):
+            print("differential: skipped: %s is not installed (make deps)" % QEMU)
+            return SKIP
+        sections = [n for n in cp.sections()
+                    if args.lab is None or guest_lab(cp[n]) <= args.lab]
+        return compare_expected(args.root, cp, sections, args.v)
+    if args.lab is None:
+        args.lab = 1
     lab = find_lab(args.root, args.lab)
     if not lab:
         print("differential: no lab %d" % args.lab, file=sys.stderr)
@@ -183,8 +239,6 @@ def main():
     if not os.access(kvm, os.R_OK | os.W_OK):
         print("differential: skipped: %s is not usable, so our VMM cannot run" % kvm)
         return SKIP
-    cp = configparser.ConfigParser(inline_comment_prefixes=(";",))
-    cp.read(os.path.join(args.root, "guests", "qemu.ini"))
     failed = 0
     sections = [n for n in cp.sections() if guest_lab(cp[n]) <= args.lab]
     for name in sections:
