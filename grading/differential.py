@@ -240,7 +240,8 @@ def main():
         print("differential: skipped: %s is not usable, so our VMM cannot run" % kvm)
         return SKIP
     failed = 0
-    sections = [n for n in cp.sections() if guest_lab(cp[n]) <= args.lab]
+    sections = [n for n in cp.sections()
+                if guest_lab(cp[n]) <= args.lab and cp[n].get("only") != "qemu"]
     for name in sections:
         sec = cp[name]
         guest = os.path.join(args.root, "guests", "out", sec["guest"])

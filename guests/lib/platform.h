@@ -44,6 +44,18 @@ static inline void irqdev_pulse(unsigned int n)
 	irqdev_line(n, 0);
 }
 
+static inline int irqdev_has_msi(void)
+{
+	return inl(IRQDEV_MSI_PORT + IRQDEV_ID) == IRQDEV_SIGNATURE;
+}
+
+/* Have the device send one MSI: the address, then the data. */
+static inline void irqdev_msi(uint32_t addr, uint32_t data)
+{
+	outl(IRQDEV_MSI_PORT + IRQDEV_MSI_ADDR, addr);
+	outl(IRQDEV_MSI_PORT + IRQDEV_MSI_DATA, data);
+}
+
 #define CPUID_HV_BASE		0x40000000	/* max hypervisor leaf + signature */
 #define CPUID_HV_FEATURES	0x40000001	/* all zeros */
 #define CPUID_HV_SIGNATURE	"vmmlabvmmlab"
