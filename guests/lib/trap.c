@@ -44,6 +44,15 @@ static void load_gdt(void)
 		     : : "m"(d), "i"(CODE_SEL), "r"(DATA_SEL) : "memory");
 }
 
+static void set_gate(unsigned int v, uint32_t entry)
+{
+	idt[v].offset_lo = entry & 0xffff;
+	idt[v].selector = CODE_SEL;
+	idt[v].zero = 0;
+	idt[v].type = GATE_INTR;
+	idt[v].offset_hi = entry >> 16;
+}
+
 void trap_load(void)
 {
 	struct desc_ptr d = { sizeof(idt) - 1, (uintptr_t)idt };
@@ -56,13 +65,8 @@ void trap_init(void)
 {
 	unsigned int v;
 
-	for (v = 0; v < NVECTORS; v++) {
-		idt[v].offset_lo = trap_stubs[v] & 0xffff;
-		idt[v].selector = CODE_SEL;
-		idt[v].zero = 0;
-		idt[v].type = GATE_INTR;
-		idt[v].offset_hi = trap_stubs[v] >> 16;
-	}
+	for (v = 0; v < NVECTORS; v++)
+		set_gate(v, trap_stubs[v]);
 	trap_load();
 }
 
@@ -70,6 +74,12 @@ void trap_set_handler(unsigned int vector, void (*fn)(struct trap_frame *))
 {
 	if (vector < NVECTORS)
 		handlers[vector] = fn;
+}
+
+void trap_set_entry(unsigned int vector, void (*entry)(void))
+{
+	if (vector < NVECTORS)
+		set_gate(vector, (uint32_t)entry);
 }
 
 void trap_dispatch(struct trap_frame *tf);

@@ -26,6 +26,11 @@ void trap_init(void);
 void trap_load(void);
 /* The handler may change the frame (e.g. eip) before the return. */
 void trap_set_handler(unsigned int vector, void (*fn)(struct trap_frame *));
+/*
+ * Point the vector's gate at an entry of the guest's own instead of our
+ * stub: for a handler that must end with IRET (an NMI handler).
+ */
+void trap_set_entry(unsigned int vector, void (*entry)(void));
 
 static inline void irq_enable(void)
 {
