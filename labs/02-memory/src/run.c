@@ -124,7 +124,12 @@ int vcpu_handle_mmio(struct vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	unsigned int len = run->mmio.len;
 
-	if (len != 1 && len != 2 && len != 4 && len != 8)
+	/*
+	 * Any width up to the 8 data bytes: KVM splits an access that
+	 * crosses a page into two, 7 and 1 bytes say. The devices refuse
+	 * the widths their registers do not have.
+	 */
+	if (len == 0 || len > sizeof(run->mmio.data))
 		return err_set(-EINVAL, "MMIO exit with width %u", len);
 	if (run->mmio.is_write)
 		bus_write(&vcpu->vm->mmio, run->mmio.phys_addr, len,
