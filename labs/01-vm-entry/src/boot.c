@@ -156,7 +156,7 @@ int pt_build(uint8_t *ram, uint64_t ram_size)
 	 * the four kinds of table first. Return -EINVAL (through err_set)
 	 * if RAM is too small to hold the tables.
 	 *
-	 * Tests: unit.pagetable guest.hello64 guest.mmio-widths
+	 * Tests: unit.pagetable guest.hello64 guest.mmio-widths guest.hostile-io
 	 * Stub: (void)ram;
 	 *	(void)ram_size;
 	 *	return err_set(-ENOSYS, "pt_build() is not written yet (exercise 1.pagetable)");

@@ -183,7 +183,7 @@ static uint64_t pw_rsvd(const struct walk *w, unsigned int level, uint64_t e)
  * guest's 4-level tables with this too, so its tests wait for it.)
  *
  * Tests: unit.pagewalk unit.walk2d unit.shadow guest.pagewalk
- *	guest.pagewalk-legacy guest.shadow
+ *	guest.pagewalk-legacy guest.shadow guest.hostile-mem guest.hostile-pv
  * Stub: static int pw_rights(struct walk *w)
  * {
  *	(void)w;

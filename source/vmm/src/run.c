@@ -110,7 +110,7 @@ int vcpu_handle_io(struct vcpu *vcpu)
 	 * that every element reaches the port (OUT) or is filled from it
 	 * (IN), in order.
 	 *
-	 * Tests: unit.stringio guest.io-widths
+	 * Tests: unit.stringio guest.io-widths guest.hostile-io
 	 * Stub: vcpu_io_one(vcpu, data);
 	 */
 	for (uint32_t i = 0; i < run->io.count; i++)
@@ -269,7 +269,7 @@ int vcpu_handle_exit(struct vcpu *vcpu)
 	 *
 	 * Tests: unit.dispatch guest.hello16 guest.hello32 guest.hello64
 	 *	guest.io-widths guest.mmio-widths guest.cpuid guest.msr
-	 *	guest.triple-fault guest.exit-code
+	 *	guest.triple-fault guest.exit-code guest.hostile-io
 	 * Stub:
 	 */
 	case KVM_EXIT_IO:

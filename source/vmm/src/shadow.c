@@ -363,7 +363,7 @@ static uint64_t spte_link(const struct shadow *s, uint32_t child, uint64_t gpte)
  * s->oos[pfn], count s->st.resyncs, and write-protect it again
  * (write_protect()) if it still has shadow pages (s->pt_count[pfn]).
  *
- * Tests: unit.shadow guest.shadow
+ * Tests: unit.shadow guest.shadow guest.hostile-pv
  * Stub: static void set_accessed_dirty(struct shadow *s,
  * 			       struct pagewalk_result *w,
  * 			       unsigned int access)
