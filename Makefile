@@ -3,6 +3,7 @@
 #   make run                 install what is missing, build, run the demo guests
 #   make check               grade every lab and run the project's own checks
 #   make check-lab N         grade lab N (also: make check-lab N=1)
+#   make check-san           every lab's tests again on its sanitizer build (make SAN=1)
 #   make run-lab N GUEST=x   run guest x (a file in guests/out/) on lab N's VMM
 #   make bench-lab N         lab N's benchmark
 #   make handout             the student handout in dist/handout/ (handout-lab N: one lab)
@@ -58,6 +59,18 @@ run: deps-base
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) grading/grade.py --all
+
+# Every lab's whole test list once more, on the VMM and unit tests built
+# with AddressSanitizer and UBSan (make SAN=1, into build/san/): a report
+# fails its test (grading/README.md, "Sanitizer builds").
+check-san:
+	@$(MAKE) --no-print-directory guests
+	@for l in $(LABS) $(wildcard final); do \
+		$(MAKE) --no-print-directory -C $$l SAN=1 >/dev/null || exit 1; done
+	@for l in $(LABS) $(wildcard final); do \
+		n=$${l#labs/}; n=$${n%%-*}; \
+		$(PYTHON) grading/grade.py --lab $$n --build build/san \
+			--json build/san/results.json || exit 1; done
 
 check-lab:
 	$(need-lab)
@@ -131,6 +144,6 @@ clean:
 	@if [ -d book ]; then $(MAKE) -C book clean; fi
 	rm -rf grading/out dist
 
-.PHONY: all guests labs deps deps-base run check check-lab run-lab bench-lab clean \
+.PHONY: all guests labs deps deps-base run check check-lab check-san run-lab bench-lab clean \
 	handout handout-lab stages diff-lab differential labvm book \
 	mutate mutate-lab

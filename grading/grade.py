@@ -234,7 +234,17 @@ def check_keys(sec, allowed, where):
                 where, key, ", ".join(sorted(allowed))))
 
 
-def load_lab(root, number, path):
+def built_in(value, build, where):
+    """A grade.ini path under build/, moved to the folder `build` instead."""
+    if not build:
+        return value
+    first, _, rest = value.strip().partition("/")
+    if first != "build" or not rest:
+        raise ConfigError("%s: --build %s: '%s' is not under build/" % (where, build, value))
+    return os.path.join(build, rest)
+
+
+def load_lab(root, number, path, build=None):
     ini = os.path.join(path, "tests", "grade.ini")
     cp, rel = read_ini(ini, root)
     lab = Lab(number=number, title="", path=path, rel=os.path.relpath(path, root))
@@ -250,9 +260,9 @@ def load_lab(root, number, path):
                 where, declared or "(missing)", number))
     lab.title = sec.get("title", "").strip()
     if sec.get("vmm"):
-        lab.vmm = os.path.normpath(os.path.join(lab.rel, sec["vmm"]))
+        lab.vmm = os.path.normpath(os.path.join(lab.rel, built_in(sec["vmm"], build, where)))
     if sec.get("unit"):
-        lab.unit = os.path.normpath(os.path.join(lab.rel, sec["unit"]))
+        lab.unit = os.path.normpath(os.path.join(lab.rel, built_in(sec["unit"], build, where)))
 
     for name in cp.sections():
         if name == "lab":
@@ -843,6 +853,9 @@ def parse_args(argv):
                    help="where to write results.json (default: grading/out/results.json)")
     p.add_argument("--root", metavar="DIR", default=GRADER_ROOT,
                    help="the repository to grade (default: the one holding this grader)")
+    p.add_argument("--build", metavar="DIR",
+                   help="run the VMM and unit-test runner built in DIR (relative to "
+                   "the lab folder) instead of build/, e.g. build/san (make SAN=1)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show the output of failed tests")
     return p.parse_args(argv)
@@ -869,11 +882,11 @@ def main(argv=None):
         found = find_labs(root)
         if not found:
             raise ConfigError("no labs with tests/grade.ini under %s" % os.path.join(root, "labs"))
-        labs = [load_lab(root, n, p) for n, p in found]
+        labs = [load_lab(root, n, p, args.build) for n, p in found]
         checks = load_checks(root)
     else:
         n, p = find_lab(root, args.lab.strip())
-        labs = [load_lab(root, n, p)]
+        labs = [load_lab(root, n, p, args.build)]
         checks = []
     json_path = args.json or os.path.join(root, "grading", "out", "results.json")
 

@@ -367,6 +367,34 @@ class TestScoring(GraderCase):
             self.assertEqual(t["extra_data"]["result"], t["status"])
             self.assertEqual("%g/%g" % (t["score"], t["max_score"]), pts)
 
+    def test_build_option(self):
+        # make SAN=1 builds into build/san: --build build/san grades that.
+        self.full_lab()
+        lab = os.path.join(self.root, "labs", "01-fake")
+        os.rename(os.path.join(lab, "build"), os.path.join(lab, "san"))
+        os.mkdir(os.path.join(lab, "build"))
+        os.rename(os.path.join(lab, "san"), os.path.join(lab, "build", "san"))
+        run = self.grade("--lab", "1", "--runner", "host", "--build", "build/san")
+        self.assertEqual(run.status, 0, run.out + run.err)
+        self.assertIn("Score: 8.5/8.5", run.lines)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.row("guest.hello")[2], "VMM labs/01-fake/build/vmm "
+                         "not built (make -C labs/01-fake)")
+
+    def test_build_option_needs_paths_under_build(self):
+        fakes.make_lab(self.root, "01-fake", """
+            [lab]
+            number = 1
+            vmm = bin/vmm
+            [guest.x]
+            points = 1
+            guest = x.bin
+            status = 0
+            """)
+        run = self.grade("--lab", "1", "--build", "build/san")
+        self.assertEqual(run.status, 2)
+        self.assertIn("--build build/san: 'bin/vmm' is not under build/", run.err)
+
     def test_not_built(self):
         fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
             [unit.good]
