@@ -10,8 +10,8 @@
  *  - 8259A: ICW1 clears the interrupt mask register; the IRR latches an
  *    edge whether or not the line is masked; INTA moves the request from
  *    IRR to ISR, and a non-specific EOI clears the ISR bit.
- *  - 8254: a control word in mode 0 sets OUT low and the counter waits for
- *    its count; OUT goes high at terminal count and stays high (one IRQ).
+ *  - 8254: in mode 0 OUT is low while the counter counts, goes high at
+ *    terminal count and stays high (one IRQ).
  *    In modes 2 and 3 OUT starts high and rises once per period. In mode 3
  *    an even count is decremented by two. The read-back status byte holds
  *    OUT (bit 7), null count (6), the access (5:4), mode (3:1) and BCD (0).
@@ -19,6 +19,7 @@
 #include "check.h"
 #include "console.h"
 #include "ioapic.h"
+#include "irq.h"
 #include "lapic.h"
 #include "pic.h"
 #include "pit.h"
@@ -74,7 +75,7 @@ static void check_handler_isr(void)
 
 static void init_pic(void)
 {
-	outb(PIT_CONTROL, 0 << 6 | 3 << 4 | 0 << 1);	/* counter 0 mode 0: OUT low */
+	irq_silence_pit();	/* ICW1 below forgets its last edge */
 	outb(PIC_MASTER + 1, 0x5a);			/* OCW1: some mask */
 	check(inb(PIC_MASTER + 1), 0x5a, 2, "master IMR after OCW1 0x5a");
 	pic_init(PIC_MASTER_BASE, PIC_SLAVE_BASE);
