@@ -8,7 +8,7 @@ any of them finds something missing:
   1. Code excerpts. A code block with an `include` attribute is replaced
      by text pulled from a file of the repository at build time:
 
-       ```{.c include="labs/01-vm-entry/src/run.c" function="vcpu_run"}
+       ```{.c include="labs/01-vm-entry/src/core/run.c" function="vcpu_run"}
        ```
 
      `function=NAME` takes a C function definition (signature to the

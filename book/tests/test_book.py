@@ -212,7 +212,7 @@ class Excerpts(BookCase):
 
     def test_lab_source_by_function_name(self):
         """The real lab: vcpu_handle_exit() as run.c has it, markers out."""
-        path = "labs/01-vm-entry/src/run.c"
+        path = "labs/01-vm-entry/src/core/run.c"
         with open(os.path.join(REPO, path), encoding="utf-8") as f:
             lines = f.read().splitlines()
         first = lines.index("int vcpu_handle_exit(struct vcpu *vcpu)")

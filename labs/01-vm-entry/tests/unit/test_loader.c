@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "boot.h"
-#include "err.h"
-#include "loader.h"
+#include "core/err.h"
+#include "cpu/boot.h"
+#include "cpu/loader.h"
 #include "unit.h"
 
 #define RAM (4u << 20)

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "options.h"
+#include "core/options.h"
 #include "unit.h"
 
 static int parse(int argc, char **argv, struct options *o)

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "boot.h"
+#include "cpu/boot.h"
 #include "unit.h"
 
 START_TEST(cs_ip_and_segments)

@@ -11,7 +11,8 @@
 #include <check.h>
 #include <stdint.h>
 
-#include "vm.h"
+#include "core/bus.h"
+#include "core/vm.h"
 
 Suite *bus_suite(void);
 Suite *cpuid_suite(void);
@@ -39,12 +40,19 @@ struct recorder {
 };
 extern const struct bus_ops recorder_ops;
 
-/* A VM with no KVM behind it: buses, a kvm_run page, vcpu->fd = -1. */
+/*
+ * A VM with no KVM behind it: buses, and one vCPU (cpu) with a kvm_run
+ * page and fd -1. fake_vm_free() frees what it holds.
+ */
 struct fake_vm {
 	struct vm vm;
+	struct vcpu *cpu;	/* vm.vcpus[0] */
 	uint8_t run_page[4096];
 };
 void fake_vm_init(struct fake_vm *f);
+void fake_vm_free(struct fake_vm *f);
+/* A device of the machine's table, made on the fake VM: its state. */
+void *fake_dev(struct fake_vm *f, int (*init)(struct vm *vm, void **state));
 uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
 		      uint8_t size, uint32_t count, uint64_t data_offset);
 

@@ -8,20 +8,23 @@
 
 #include "unit.h"
 
-static uint64_t recorder_read(void *opaque, uint64_t offset, unsigned int size)
+static uint64_t recorder_read(struct vcpu *vcpu, void *opaque, uint64_t offset,
+			      unsigned int size)
 {
 	struct recorder *r = opaque;
 
+	(void)vcpu;
 	if (r->n < REC_MAX)
 		r->a[r->n++] = (struct rec_access){ 0, offset, size, r->next_read };
 	return r->next_read++;
 }
 
-static void recorder_write(void *opaque, uint64_t offset, unsigned int size,
-			   uint64_t value)
+static void recorder_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
+			   unsigned int size, uint64_t value)
 {
 	struct recorder *r = opaque;
 
+	(void)vcpu;
 	if (r->n < REC_MAX)
 		r->a[r->n++] = (struct rec_access){ 1, offset, size, value };
 }
@@ -34,13 +37,10 @@ const struct bus_ops recorder_ops = {
 void fake_vm_init(struct fake_vm *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->vm.kvm_fd = f->vm.vm_fd = -1;
-	bus_init(&f->vm.pio, "port");
-	bus_init(&f->vm.mmio, "mmio");
-	f->vm.vcpu.vm = &f->vm;
-	f->vm.vcpu.fd = -1;
-	f->vm.vcpu.run = (struct kvm_run *)f->run_page;
-	f->vm.vcpu.run_size = sizeof(f->run_page);
+	vm_init(&f->vm, NULL);
+	f->cpu = &f->vm.vcpus[0];
+	f->cpu->run = (struct kvm_run *)f->run_page;
+	f->cpu->run_size = sizeof(f->run_page);
 }
 
 void fake_vm_init_ram(struct fake_vm *f, uint64_t mem)
@@ -50,11 +50,27 @@ void fake_vm_init_ram(struct fake_vm *f, uint64_t mem)
 	ck_assert_int_eq(memmap_alloc(&f->vm.mem), 0);
 }
 
+void fake_vm_free(struct fake_vm *f)
+{
+	bus_free(&f->vm.pio);
+	bus_free(&f->vm.mmio);
+	memmap_free(&f->vm.mem);
+}
+
+void *fake_dev(struct fake_vm *f, int (*init)(struct vm *vm, void **state))
+{
+	void *state = NULL;
+
+	ck_assert_int_eq(init(&f->vm, &state), 0);
+	ck_assert_ptr_nonnull(state);
+	return state;
+}
+
 /* An IO exit as KVM lays it out: `count` elements at data_offset in the page. */
 uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
 		      uint8_t size, uint32_t count, uint64_t data_offset)
 {
-	struct kvm_run *run = f->vm.vcpu.run;
+	struct kvm_run *run = f->cpu->run;
 
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpuid.h"
+#include "cpu/cpuid.h"
 #include "unit.h"
 
 static struct kvm_cpuid2 *supported(void)

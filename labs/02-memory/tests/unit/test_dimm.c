@@ -1,37 +1,39 @@
 /*
- * test_dimm.c - the virtual DIMM device's registers (src/dimm.h) on a VM
+ * test_dimm.c - the virtual DIMM device's registers (src/mem/dimm.h) on a VM
  * with no KVM behind it: where each DIMM goes in the DIMM area, the
  * statuses of refused requests, and accesses the device ignores.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "dimm.h"
+#include "mem/dimm.h"
 #include "unit.h"
 
 #define GiB (1ULL << 30)
 
 static struct fake_vm f;
-static struct dimm d;
+static struct dimm *d;
 
 static void setup(void)
 {
 	fake_vm_init_ram(&f, 32ULL << 20);
-	ck_assert_int_eq(dimm_init(&d, &f.vm), 0);
+	d = fake_dev(&f, dimm_init);
 }
 
 static void teardown(void)
 {
-	memmap_free(&f.vm.mem);
+	free(d);
+	fake_vm_free(&f);
 }
 
 static uint64_t reg(unsigned int off)
 {
-	return bus_read(&f.vm.pio, DIMM_PORT + off, 4);
+	return bus_read(&f.vm.pio, NULL, DIMM_PORT + off, 4);
 }
 
 static uint64_t request(uint32_t mb)
 {
-	bus_write(&f.vm.pio, DIMM_PORT + DIMM_REQUEST, 4, mb);
+	bus_write(&f.vm.pio, NULL, DIMM_PORT + DIMM_REQUEST, 4, mb);
 	return reg(DIMM_REQUEST);
 }
 
@@ -47,7 +49,7 @@ START_TEST(two_dimms)
 	ck_assert_uint_eq(f.vm.mem.nr, 6);
 	ck_assert_uint_eq(f.vm.mem.r[5].gpa, 4 * GiB + (8 << 20));
 	ck_assert_uint_eq(f.vm.mem.r[5].size, 1016ULL << 20);
-	ck_assert_uint_eq(d.added, 2);
+	ck_assert_uint_eq(d->added, 2);
 }
 END_TEST
 
@@ -67,11 +69,11 @@ END_TEST
 
 START_TEST(bad_accesses_ignored)
 {
-	bus_write(&f.vm.pio, DIMM_PORT + DIMM_REQUEST, 2, 8);	/* not 4 bytes */
-	bus_write(&f.vm.pio, DIMM_PORT + DIMM_REQUEST + 1, 1, 8);
-	bus_write(&f.vm.pio, DIMM_PORT + DIMM_SIZE, 4, 8);	/* read-only */
+	bus_write(&f.vm.pio, NULL, DIMM_PORT + DIMM_REQUEST, 2, 8);	/* not 4 bytes */
+	bus_write(&f.vm.pio, NULL, DIMM_PORT + DIMM_REQUEST + 1, 1, 8);
+	bus_write(&f.vm.pio, NULL, DIMM_PORT + DIMM_SIZE, 4, 8);	/* read-only */
 	ck_assert_uint_eq(f.vm.mem.nr, 4);
-	ck_assert_uint_eq(bus_read(&f.vm.pio, DIMM_PORT + 2, 2), 0xffff);
+	ck_assert_uint_eq(bus_read(&f.vm.pio, NULL, DIMM_PORT + 2, 2), 0xffff);
 	ck_assert_uint_eq(reg(DIMM_REQUEST), 0);
 }
 END_TEST

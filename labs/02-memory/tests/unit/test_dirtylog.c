@@ -1,36 +1,37 @@
 /*
- * test_dirtylog.c - the dirty-log device (src/dirtylog.h) without KVM:
+ * test_dirtylog.c - the dirty-log device (src/mem/dirtylog.h) without KVM:
  * reading a KVM dirty bitmap (bit n of the slot's bitmap, 64 to a word,
  * is page n of the slot), and which regions and commands it refuses.
  */
 #include <string.h>
 
-#include "dirtylog.h"
+#include "mem/dirtylog.h"
 #include "unit.h"
 
 static struct fake_vm f;
-static struct dirtylog dl;
+static struct dirtylog *dl;
 
 static void setup(void)
 {
 	fake_vm_init(&f);
 	ck_assert_int_eq(memmap_build(&f.vm.mem, 32ULL << 20), 0);
-	ck_assert_int_eq(dirtylog_init(&dl, &f.vm), 0);
+	dl = fake_dev(&f, dirtylog_init);
 }
 
 static void teardown(void)
 {
-	dirtylog_close(&dl);
+	dirtylog_exit(dl, &f.vm);
+	fake_vm_free(&f);
 }
 
 static void wr(unsigned int off, uint32_t v)
 {
-	bus_write(&f.vm.pio, DIRTYLOG_PORT + off, 4, v);
+	bus_write(&f.vm.pio, NULL, DIRTYLOG_PORT + off, 4, v);
 }
 
 static uint64_t rd(unsigned int off)
 {
-	return bus_read(&f.vm.pio, DIRTYLOG_PORT + off, 4);
+	return bus_read(&f.vm.pio, NULL, DIRTYLOG_PORT + off, 4);
 }
 
 static uint64_t start(uint32_t base, uint32_t pages)
@@ -100,9 +101,9 @@ START_TEST(commands)
 	ck_assert_uint_eq(rd(DIRTYLOG_CMD), DIRTYLOG_ERR_CMD);
 	ck_assert_uint_eq(rd(DIRTYLOG_DATA), DIRTYLOG_END);
 	/* Only 4-byte accesses count. */
-	bus_write(&f.vm.pio, DIRTYLOG_PORT + DIRTYLOG_BASE, 2, 0x1234);
+	bus_write(&f.vm.pio, NULL, DIRTYLOG_PORT + DIRTYLOG_BASE, 2, 0x1234);
 	ck_assert_uint_eq(rd(DIRTYLOG_BASE), 0);
-	ck_assert_uint_eq(bus_read(&f.vm.pio, DIRTYLOG_PORT + 1, 1), 0xff);
+	ck_assert_uint_eq(bus_read(&f.vm.pio, NULL, DIRTYLOG_PORT + 1, 1), 0xff);
 }
 END_TEST
 

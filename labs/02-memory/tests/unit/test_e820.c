@@ -8,8 +8,8 @@
 #include <string.h>
 #include <linux/kvm.h>
 
-#include "e820.h"
-#include "memmap.h"
+#include "mem/e820.h"
+#include "mem/memmap.h"
 #include "unit.h"
 
 #define SMAP 0x534d4150ULL	/* "SMAP" */

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "options.h"
+#include "core/options.h"
 #include "unit.h"
 
 static int parse(int argc, char **argv, struct options *o)

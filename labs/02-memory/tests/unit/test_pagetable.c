@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot.h"
+#include "cpu/boot.h"
+#include "cpu/pt.h"
 #include "unit.h"
 
 #define RAM (8u << 20)

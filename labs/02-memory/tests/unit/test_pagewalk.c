@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pagewalk.h"
+#include "mem/pagewalk.h"
 #include "unit.h"
 
 #define RAM		(1u << 20)

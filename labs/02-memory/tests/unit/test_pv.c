@@ -1,8 +1,8 @@
 /*
  * test_pv.c - the paravirtual platform around the shadow MMU: the P2M
- * and M2P tables (src/p2m.c), the "vmmlab" ELF note and the guest's
- * start state (src/pv.c), and the hypercalls a guest can get wrong.
- * The layout expected here is the one src/pv.h documents.
+ * and M2P tables (src/mem/p2m.c), the "vmmlab" ELF note and the guest's
+ * start state (src/mem/pv.c), and the hypercalls a guest can get wrong.
+ * The layout expected here is the one src/mem/pv.h documents.
  */
 #include <elf.h>
 #include <errno.h>
@@ -12,8 +12,8 @@
 /* <elf.h>'s segment flag; the #PF error code bit of pagewalk.h is meant. */
 #undef PF_W
 
-#include "err.h"
-#include "pv.h"
+#include "core/err.h"
+#include "mem/pv.h"
 #include "unit.h"
 
 #define PG		4096ULL
@@ -175,8 +175,8 @@ START_TEST(test_note_absent)
 	ck_assert_int_eq(probe(&pv, &im, 32 * MIB), 0);
 	/* Not an ELF64. */
 	ck_assert_int_eq(pv_probe(&pv, (const uint8_t *)"\x7f" "ELF", 4, 32 * MIB), 0);
-	/* pv_setup() leaves such a guest alone. */
-	ck_assert_int_eq(pv_setup(&pv, NULL), 0);
+	/* pv_start() leaves such a guest alone. */
+	ck_assert_int_eq(pv_start(&pv, NULL), 0);
 }
 END_TEST
 

@@ -2,7 +2,7 @@
 /*
  * test_bios.c - the VMM's side of the BIOS: the ROM copied to 0xF0000,
  * the IVT pointing into it (F000:offset, from the ROM's vector table, as
- * src/bios/bios.asm lays it out), the BIOS data area (EBDA segment and
+ * src/mem/bios/bios.asm lays it out), the BIOS data area (EBDA segment and
  * conventional memory size, IBM PC/AT layout), INT 15h functions other
  * than E820h refused the way a PC BIOS refuses them, and bad ROM images.
  */
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <linux/kvm.h>
 
-#include "bios.h"
-#include "e820.h"
+#include "mem/bios.h"
+#include "mem/e820.h"
 #include "unit.h"
 
 static struct fake_vm f;
@@ -24,7 +24,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	memmap_free(&f.vm.mem);
+	fake_vm_free(&f);
 }
 
 static uint16_t word(uint64_t gpa)
@@ -99,20 +99,24 @@ END_TEST
 /* The devices on the buses: a ROM write is ignored, the port is claimed. */
 START_TEST(rom_write_ignored)
 {
-	struct bios b;
+	struct bios *b = fake_dev(&f, bios_init);
 	uint8_t before[8];
 
-	ck_assert_int_eq(bios_init(&b, &f.vm), 0);
 	memcpy(before, memmap_hva(&f.vm.mem, 0xf0100, 8), 8);
-	bus_write(&f.vm.mmio, 0xf0100, 8, 0x1122334455667788ULL);
+	bus_write(&f.vm.mmio, NULL, 0xf0100, 8, 0x1122334455667788ULL);
 	ck_assert_mem_eq(memmap_hva(&f.vm.mem, 0xf0100, 8), before, 8);
-	ck_assert_uint_eq(bus_read(&f.vm.mmio, 0xf0000, 1), 'V');
+	ck_assert_uint_eq(bus_read(&f.vm.mmio, NULL, 0xf0000, 1), 'V');
 	ck_assert_uint_eq(f.vm.mmio.unclaimed, 0);
-	/* No vCPU behind this VM: the hypercall cannot read registers. */
-	bus_write(&f.vm.pio, BIOS_HCALL_PORT, 1, 0x20);
-	ck_assert(f.vm.stopped);
-	ck_assert_int_eq(f.vm.exit_status, VMM_EXIT_HOST);
+	/* An access that no vCPU made: a hypercall needs one, so it is ignored. */
+	bus_write(&f.vm.pio, NULL, BIOS_HCALL_PORT, 1, 0x20);
+	ck_assert(!vm_stopped(&f.vm));
+	ck_assert_uint_eq(b->calls, 0);
+	/* A vCPU with no KVM behind it: its registers cannot be read. */
+	bus_write(&f.vm.pio, f.cpu, BIOS_HCALL_PORT, 1, 0x20);
+	ck_assert(vm_stopped(&f.vm));
+	ck_assert_int_eq(vm_exit_status(&f.vm), VMM_EXIT_HOST);
 	ck_assert_uint_eq(f.vm.pio.unclaimed, 0);
+	free(b);
 }
 END_TEST
 

@@ -3,17 +3,17 @@
  * the way KVM fills them (Documentation/virt/kvm/api.rst, "kvm_run").
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "devices.h"
-#include "msr.h"
-#include "run.h"
+#include "core/run.h"
+#include "cpu/msr.h"
+#include "dev/exitdev.h"
 #include "unit.h"
 
 static struct fake_vm f;
 static struct recorder port_rec, mmio_rec;
-static struct exitdev ed;
-static struct msr_state ms;
+static void *ed;
 
 static void setup(void)
 {
@@ -22,9 +22,19 @@ static void setup(void)
 	memset(&mmio_rec, 0, sizeof(mmio_rec));
 	ck_assert_int_eq(bus_register(&f.vm.pio, 0x3f8, 8, "rec", &recorder_ops, &port_rec), 0);
 	ck_assert_int_eq(bus_register(&f.vm.mmio, 0xd0000000, 0x1000, "rec", &recorder_ops, &mmio_rec), 0);
-	ck_assert_int_eq(exitdev_init(&ed, &f.vm), 0);
-	msr_init(&ms);
-	f.vm.msr = &ms;
+	ed = fake_dev(&f, exitdev_init);
+}
+
+static void teardown(void)
+{
+	free(ed);
+	fake_vm_free(&f);
+}
+
+/* Let the VM run again after a test stopped it. */
+static void restart(void)
+{
+	atomic_store(&f.vm.status, VM_RUNNING);
 }
 
 /* An IO exit of one element, its data right after the kvm_run struct. */
@@ -39,8 +49,8 @@ START_TEST(io_out_reaches_device)
 
 	data[0] = 0x34;
 	data[1] = 0x12;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(!f.vm.stopped);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(!vm_stopped(&f.vm));
 	ck_assert_int_eq(port_rec.n, 1);
 	ck_assert_int_eq(port_rec.a[0].write, 1);
 	ck_assert_uint_eq(port_rec.a[0].offset, 2);
@@ -54,7 +64,7 @@ START_TEST(io_in_fills_page)
 	uint8_t *data = io_exit(0, 0x3f8, 4, 1);
 
 	port_rec.next_read = 0xcafef00d;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
 	ck_assert_int_eq(port_rec.n, 1);
 	ck_assert_int_eq(port_rec.a[0].write, 0);
 	ck_assert_uint_eq(port_rec.a[0].size, 4);
@@ -69,16 +79,16 @@ START_TEST(io_unclaimed_in_reads_ones)
 	uint8_t *data = io_exit(0, 0x80, 2, 1);
 
 	data[0] = data[1] = 0;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
 	ck_assert_uint_eq(data[0], 0xff);
 	ck_assert_uint_eq(data[1], 0xff);
-	ck_assert(!f.vm.stopped);
+	ck_assert(!vm_stopped(&f.vm));
 }
 END_TEST
 
 START_TEST(mmio_write_and_read_8)
 {
-	struct kvm_run *run = f.vm.vcpu.run;
+	struct kvm_run *run = f.cpu->run;
 	uint64_t v = 0x1122334455667788ULL;
 
 	run->exit_reason = KVM_EXIT_MMIO;
@@ -86,7 +96,7 @@ START_TEST(mmio_write_and_read_8)
 	run->mmio.len = 8;
 	run->mmio.is_write = 1;
 	memcpy(run->mmio.data, &v, 8);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
 	ck_assert_int_eq(mmio_rec.n, 1);
 	ck_assert_uint_eq(mmio_rec.a[0].offset, 0x10);
 	ck_assert_uint_eq(mmio_rec.a[0].size, 8);
@@ -96,7 +106,7 @@ START_TEST(mmio_write_and_read_8)
 	run->mmio.len = 1;
 	mmio_rec.next_read = 0x1ab;	/* a 1-byte read keeps the low byte */
 	memset(run->mmio.data, 0, 8);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
 	ck_assert_uint_eq(run->mmio.data[0], 0xab);
 	ck_assert_uint_eq(run->mmio.data[1], 0);
 }
@@ -110,7 +120,7 @@ END_TEST
  */
 START_TEST(mmio_split_access_any_width)
 {
-	struct kvm_run *run = f.vm.vcpu.run;
+	struct kvm_run *run = f.cpu->run;
 	const uint8_t bytes[8] = { 1, 2, 3, 4, 5, 6, 7, 0x5a };
 
 	run->exit_reason = KVM_EXIT_MMIO;
@@ -118,8 +128,8 @@ START_TEST(mmio_split_access_any_width)
 	run->mmio.len = 7;
 	run->mmio.is_write = 1;
 	memcpy(run->mmio.data, bytes, 8);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(!f.vm.stopped);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(!vm_stopped(&f.vm));
 	ck_assert_int_eq(mmio_rec.n, 1);
 	ck_assert_uint_eq(mmio_rec.a[0].offset, 0xff9);
 	ck_assert_uint_eq(mmio_rec.a[0].size, 7);
@@ -130,54 +140,83 @@ START_TEST(mmio_split_access_any_width)
 	run->mmio.len = 3;
 	run->mmio.is_write = 0;
 	memcpy(run->mmio.data, bytes, 8);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(!f.vm.stopped);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(!vm_stopped(&f.vm));
 	ck_assert_uint_eq(run->mmio.data[0], 0xff);
 	ck_assert_uint_eq(run->mmio.data[2], 0xff);
 	ck_assert_uint_eq(run->mmio.data[3], 4);
 }
 END_TEST
 
+/* Every fragment length a split gives, 3, 5, 6 and 7 among them. */
+START_TEST(mmio_every_width_reaches_device)
+{
+	struct kvm_run *run = f.cpu->run;
+	const uint8_t bytes[8] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88 };
+	unsigned int len, i;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	for (len = 1; len <= 8; len++) {
+		mmio_rec.n = 0;
+		run->mmio.phys_addr = 0xd0001000 - len;	/* up to the page's end */
+		run->mmio.len = len;
+		run->mmio.is_write = 1;
+		memcpy(run->mmio.data, bytes, 8);
+		ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+		ck_assert_int_eq(mmio_rec.n, 1);
+		ck_assert_uint_eq(mmio_rec.a[0].size, len);
+		ck_assert_uint_eq(mmio_rec.a[0].value, bus_all_ones(len) &
+				  0x8877665544332211ULL);
+
+		/* A read fills exactly len bytes, little-endian. */
+		run->mmio.is_write = 0;
+		mmio_rec.next_read = 0xa8a7a6a5a4a3a2a1ULL;
+		memset(run->mmio.data, 0, 8);
+		ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+		ck_assert_uint_eq(mmio_rec.a[1].size, len);
+		for (i = 0; i < 8; i++)
+			ck_assert_uint_eq(run->mmio.data[i], i < len ? 0xa1 + i : 0);
+	}
+	ck_assert(!vm_stopped(&f.vm));
+}
+END_TEST
+
 START_TEST(hlt_stops_with_zero)
 {
-	f.vm.vcpu.run->exit_reason = KVM_EXIT_HLT;
-	f.vm.exit_status = -1;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(f.vm.stopped);
-	ck_assert_int_eq(f.vm.exit_status, VMM_EXIT_HALT);
+	f.cpu->run->exit_reason = KVM_EXIT_HLT;
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(vm_stopped(&f.vm));
+	ck_assert_int_eq(vm_exit_status(&f.vm), VMM_EXIT_HALT);
 }
 END_TEST
 
 START_TEST(shutdown_and_unknown_crash)
 {
-	f.vm.vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(f.vm.stopped);
-	ck_assert_int_eq(f.vm.exit_status, VMM_EXIT_GUEST_CRASH);
+	f.cpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(vm_stopped(&f.vm));
+	ck_assert_int_eq(vm_exit_status(&f.vm), VMM_EXIT_GUEST_CRASH);
 
-	f.vm.stopped = false;
-	f.vm.exit_status = 0;
-	f.vm.vcpu.run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-	f.vm.vcpu.run->fail_entry.hardware_entry_failure_reason = 33;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(f.vm.stopped);
-	ck_assert_int_eq(f.vm.exit_status, VMM_EXIT_GUEST_CRASH);
+	restart();
+	f.cpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	f.cpu->run->fail_entry.hardware_entry_failure_reason = 33;
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(vm_stopped(&f.vm));
+	ck_assert_int_eq(vm_exit_status(&f.vm), VMM_EXIT_GUEST_CRASH);
 
-	f.vm.stopped = false;
-	f.vm.exit_status = 0;
-	f.vm.vcpu.run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	f.vm.vcpu.run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
-	f.vm.vcpu.run->internal.ndata = 99;	/* hostile: more than data[] holds */
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(f.vm.stopped);
-	ck_assert_int_eq(f.vm.exit_status, VMM_EXIT_GUEST_CRASH);
+	restart();
+	f.cpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	f.cpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	f.cpu->run->internal.ndata = 99;	/* hostile: more than data[] holds */
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(vm_stopped(&f.vm));
+	ck_assert_int_eq(vm_exit_status(&f.vm), VMM_EXIT_GUEST_CRASH);
 
-	f.vm.stopped = false;
-	f.vm.exit_status = 0;
-	f.vm.vcpu.run->exit_reason = 1000;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(f.vm.stopped);
-	ck_assert_int_eq(f.vm.exit_status, VMM_EXIT_GUEST_CRASH);
+	restart();
+	f.cpu->run->exit_reason = 1000;
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(vm_stopped(&f.vm));
+	ck_assert_int_eq(vm_exit_status(&f.vm), VMM_EXIT_GUEST_CRASH);
 }
 END_TEST
 
@@ -187,45 +226,45 @@ START_TEST(exit_device_status)
 	uint8_t *data = io_exit(1, 0xf4, 1, 1);
 
 	data[0] = 42;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
-	ck_assert(f.vm.stopped);
-	ck_assert_int_eq(f.vm.exit_status, 85);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(vm_stopped(&f.vm));
+	ck_assert_int_eq(vm_exit_status(&f.vm), 85);
 }
 END_TEST
 
 START_TEST(msr_exits)
 {
-	struct kvm_run *run = f.vm.vcpu.run;
+	struct kvm_run *run = f.cpu->run;
 
 	run->exit_reason = KVM_EXIT_X86_RDMSR;
 	run->msr.index = MSR_VMMLAB_SCRATCH;
 	run->msr.data = 0;
 	run->msr.error = 0;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
 	ck_assert_uint_eq(run->msr.error, 0);
 	ck_assert_uint_eq(run->msr.data, MSR_VMMLAB_INITIAL);
 
 	run->exit_reason = KVM_EXIT_X86_WRMSR;
 	run->msr.data = 1ULL << 63;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), 0);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
 	ck_assert_uint_eq(run->msr.error, 1);	/* #GP for the guest */
-	ck_assert(!f.vm.stopped);
+	ck_assert(!vm_stopped(&f.vm));
 }
 END_TEST
 
 START_TEST(malformed_exits_refused)
 {
-	struct kvm_run *run = f.vm.vcpu.run;
+	struct kvm_run *run = f.cpu->run;
 
 	io_exit(1, 0x3f8, 3, 1);
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), -EINVAL);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), -EINVAL);
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.len = 16;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), -EINVAL);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), -EINVAL);
 	run->mmio.len = 9;	/* more than kvm_run's 8 data bytes */
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), -EINVAL);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), -EINVAL);
 	run->mmio.len = 0;
-	ck_assert_int_eq(vcpu_handle_exit(&f.vm.vcpu), -EINVAL);
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), -EINVAL);
 	ck_assert_int_eq(port_rec.n + mmio_rec.n, 0);
 }
 END_TEST
@@ -235,12 +274,13 @@ Suite *dispatch_suite(void)
 	Suite *s = suite_create("dispatch");
 	TCase *tc = tcase_create("dispatch");
 
-	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, io_out_reaches_device);
 	tcase_add_test(tc, io_in_fills_page);
 	tcase_add_test(tc, io_unclaimed_in_reads_ones);
 	tcase_add_test(tc, mmio_write_and_read_8);
 	tcase_add_test(tc, mmio_split_access_any_width);
+	tcase_add_test(tc, mmio_every_width_reaches_device);
 	tcase_add_test(tc, hlt_stops_with_zero);
 	tcase_add_test(tc, shutdown_and_unknown_crash);
 	tcase_add_test(tc, exit_device_status);

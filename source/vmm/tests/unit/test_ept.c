@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "ept.h"
+#include "mem/ept.h"
 #include "unit.h"
 
 #define SZ_4K		(1ULL << 12)

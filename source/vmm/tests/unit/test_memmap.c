@@ -11,8 +11,9 @@
 #include <string.h>
 #include <linux/kvm.h>
 
-#include "boot.h"
-#include "memmap.h"
+#include "cpu/boot.h"
+#include "cpu/pt.h"
+#include "mem/memmap.h"
 #include "unit.h"
 
 #define KiB 1024ULL

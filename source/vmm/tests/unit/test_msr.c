@@ -3,7 +3,7 @@
  */
 #include <errno.h>
 
-#include "msr.h"
+#include "cpu/msr.h"
 #include "unit.h"
 
 START_TEST(scratch_msr)

@@ -11,7 +11,7 @@
 #include <string.h>
 /* @@ end */
 
-#include "options.h"
+#include "core/options.h"
 #include "unit.h"
 
 static int parse(int argc, char **argv, struct options *o)

@@ -1,12 +1,12 @@
 /* @@ file 02 */
 /*
  * test_shadow.c - the shadow MMU on hand-built guest page tables in a
- * buffer (src/shadow.c; book §2.3-2.4).
+ * buffer (src/mem/shadow.c; book §2.3-2.4).
  *
  * Guest frame n lives in machine frame MFN_BASE + (389 n + 77) mod NPAGES,
  * a fixed permutation. The expected values come from the Intel SDM
  * (vol. 3: 4.5 the 4-level entries, 4.7 the error code, 4.8 the A and D
- * bits) and the design in src/shadow.h: a clean page (D = 0) and a guest
+ * bits) and the design in src/mem/shadow.h: a clean page (D = 0) and a guest
  * page table are mapped read-only, a write to a page table puts it out of
  * sync until the next CR3 load or INVLPG, a shadow page per guest table.
  * The shadow is checked by walking it here, as the CPU would, from the
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shadow.h"
+#include "mem/shadow.h"
 #include "unit.h"
 
 #define NPAGES		1024		/* 4 MiB of guest memory */
