@@ -195,13 +195,16 @@ static int loader_elf_segments(uint8_t *ram, uint64_t ram_size,
 	return 0;
 }
 
-/* The multiboot header: 4-byte aligned, in the first 8 KiB, checksummed. */
+/*
+ * The multiboot header: 4-byte aligned, checksummed, and all of its 12
+ * bytes in the first 8 KiB (multiboot 0.6.96, 3.1.1).
+ */
 static const struct mb_header *loader_find_mb(const uint8_t *image, size_t len,
 					      size_t *offset)
 {
 	size_t off;
 
-	for (off = 0; off + 12 <= len && off < MB_SEARCH; off += 4) {
+	for (off = 0; off + 12 <= len && off + 12 <= MB_SEARCH; off += 4) {
 		const struct mb_header *h = (const void *)(image + off);
 		uint32_t magic, flags, sum;
 

@@ -226,6 +226,36 @@ START_TEST(unknown_formats)
 END_TEST
 
 /*
+ * Multiboot 0.6.96, 3.1.1: the header "must be contained completely
+ * within the first 8192 bytes of the OS image, and must be longword
+ * (32-bit) aligned". Its 12 bytes (magic, flags, checksum) may start at
+ * 8180 at the latest; at 8184 or 8188 they run past the first 8 KiB.
+ */
+START_TEST(multiboot_header_in_first_8k)
+{
+	static uint8_t file[16384];
+	static const size_t at[] = { 8180, 8184, 8188, 8192 };
+	struct mb_img img;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		mb32(&img, 0);
+		memcpy(file + at[i], img.mb, sizeof(img.mb));
+		memset(img.mb, 0, sizeof(img.mb));	/* not where mb32() put it */
+		memset(file, 0, at[i]);
+		memcpy(file, &img, sizeof(img));
+		if (at[i] == 8180) {
+			ck_assert_int_eq(loader_load(ram, RAM, file, sizeof(file), &bi), 0);
+			ck_assert_int_eq(bi.format, GUEST_MULTIBOOT);
+		} else {
+			expect_error(file, sizeof(file), -EINVAL, "no multiboot header");
+		}
+		memset(file, 0, sizeof(file));
+	}
+}
+END_TEST
+
+/*
  * Random damage to good images: whatever the bytes say, the loader must
  * return 0 or a negative errno with a message, and never touch memory
  * outside guest RAM (the ASan build, `make asan`, checks that part).
@@ -326,6 +356,7 @@ Suite *loader_suite(void)
 	tcase_add_test(tc, truncated_elf);
 	tcase_add_test(tc, segment_checks);
 	tcase_add_test(tc, unknown_formats);
+	tcase_add_test(tc, multiboot_header_in_first_8k);
 	tcase_add_test(tc, random_damage);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tf, file_setup, file_teardown);
