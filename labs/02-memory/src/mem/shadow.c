@@ -692,11 +692,41 @@ int shadow_page_fault(struct shadow *s, uint64_t gva, uint32_t error_code,
 }
 
 /*
+ * The new CR3 could not be shadowed (error `why`): the guest stays on
+ * its old one, whose root must map the pinned range again before the
+ * guest runs on it. The re-sync before the failure may have dropped
+ * pinned entries the guest changed, and a pool reset dropped the old
+ * root itself: without this the guest would run on CR3 = 0, or take
+ * its next exception through a missing handler (#DF). Returns `why`,
+ * or what made the old root fail too.
+ */
+static int load_cr3_undo(struct shadow *s, uint32_t old_root, uint64_t old_cr3,
+			 uint64_t resets, int why)
+{
+	int ret;
+
+	s->cpu.cr3 = old_cr3;
+	if (old_root == SHADOW_NONE) {		/* the first CR3: none to keep */
+		s->root = SHADOW_NONE;
+		return why;
+	}
+	if (s->st.resets == resets) {
+		s->root = old_root;
+		ret = prefault_pinned(s);
+		if (ret == -ENOSPC)
+			ret = shadow_reset(s);
+	} else {
+		ret = shadow_reset(s);		/* the old root, built again */
+	}
+	return ret ? ret : why;
+}
+
+/*
  * The guest loads CR3 (§2.4.1): every out-of-sync table is re-synced,
  * then the shadow of the new address space comes from the cache, or a
  * new root is made. -EINVAL for a CR3 outside the guest's memory,
- * -EFAULT (nothing changed) when the new tables do not map the pinned
- * range.
+ * -EFAULT when the new tables do not map the pinned range: the guest
+ * then stays on its old CR3 (load_cr3_undo()).
  */
 int shadow_load_cr3(struct shadow *s, uint64_t guest_cr3)
 {
@@ -727,12 +757,8 @@ int shadow_load_cr3(struct shadow *s, uint64_t guest_cr3)
 		if (ret == -ENOSPC)
 			ret = shadow_reset(s);
 	}
-	if (ret) {
-		/* After a reset the old root is gone too. */
-		s->root = s->st.resets == resets ? old_root : SHADOW_NONE;
-		s->cpu.cr3 = old_cr3;
-		return ret;
-	}
+	if (ret)
+		return load_cr3_undo(s, old_root, old_cr3, resets, ret);
 	if (s->root != old_root)
 		s->root_moved = true;
 	return 0;

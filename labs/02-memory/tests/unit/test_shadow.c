@@ -518,6 +518,73 @@ START_TEST(test_pool_reset)
 }
 END_TEST
 
+/*
+ * A CR3 that cannot be shadowed after a pool reset: the reset dropped the
+ * old root with everything else, so the old root is built again, pinned
+ * range and all, and the guest stays on it (not on CR3 = 0).
+ */
+START_TEST(test_load_cr3_fails_after_reset)
+{
+	uint64_t root;
+	int i;
+
+	next_table = 2;
+	map(1 * PG, 0x100000, 300, P | RW);
+	map(1 * PG, 0x101000, 301, P | RW);
+	ck_assert_int_eq(shadow_load_cr3(&s, 1 * PG), 0);
+	/* PML4, PDPT, PD, PT; then a PD and a PT for each of 2 more GiB. */
+	for (i = 1; i <= 2; i++) {
+		map(1 * PG, (uint64_t)i << 30, 400 + i, P | RW);
+		ck_assert_int_eq(fault((uint64_t)i << 30, 0, NULL), SHADOW_FIXED);
+	}
+	ck_assert_uint_eq(s.nr_used, SHADOW_MIN_POOL);
+	ck_assert_uint_eq(s.st.resets, 0);
+	s.root_moved = false;
+
+	/* A fresh PML4 (frame 40) without the image: no room, then refused. */
+	ck_assert_int_eq(shadow_load_cr3(&s, 40 * PG), -EFAULT);
+	ck_assert_uint_ge(s.st.resets, 1);
+	root = shadow_root_gpa(&s);
+	ck_assert_uint_ne(root, 0);
+	ck_assert(s.root_moved);
+	ck_assert_uint_eq(s.cpu.cr3, 1 * PG);
+	ck_assert_uint_eq(swalk(0x100000, NULL), mfn_of(300) * PG);
+	ck_assert_uint_eq(swalk(0x101000, NULL), mfn_of(301) * PG);
+	/* And the guest's next fault is served on that root. */
+	ck_assert_int_eq(fault(2ULL << 30, 0, NULL), SHADOW_FIXED);
+	ck_assert_uint_eq(swalk(2ULL << 30, NULL), mfn_of(402) * PG);
+}
+END_TEST
+
+/*
+ * A CR3 that cannot be shadowed, no reset: the re-sync before it dropped
+ * a pinned entry that the guest changed (an ignored bit, here); the old
+ * root gets it back before the guest runs on it again.
+ */
+START_TEST(test_load_cr3_fails_keeps_pinned)
+{
+	uint64_t pt_pfn;
+
+	next_table = 2;
+	map(1 * PG, 0x100000, 300, P | RW);
+	map(1 * PG, 0x101000, 301, P | RW);
+	ck_assert_int_eq(shadow_load_cr3(&s, 1 * PG), 0);
+	/* The guest maps its own page table at 0x103000 and writes it. */
+	pt_pfn = (*gentry(1 * PG, 0x100000, 2) & ADDR) / PG;
+	map(1 * PG, 0x103000, pt_pfn, P | RW | A | D);
+	ck_assert_int_eq(fault(0x103000, EC_P | EC_W, NULL), SHADOW_FIXED);
+	ck_assert(s.oos[pt_pfn]);
+	*gentry(1 * PG, 0x101000, 1) |= 1ULL << 9;
+
+	ck_assert_int_eq(shadow_load_cr3(&s, 40 * PG), -EFAULT);
+	ck_assert_uint_eq(s.st.resets, 0);
+	ck_assert_uint_ge(s.st.zapped, 1);
+	ck_assert_uint_eq(s.cpu.cr3, 1 * PG);
+	ck_assert_uint_eq(swalk(0x100000, NULL), mfn_of(300) * PG);
+	ck_assert_uint_eq(swalk(0x101000, NULL), mfn_of(301) * PG);
+}
+END_TEST
+
 Suite *shadow_suite(void)
 {
 	Suite *su = suite_create("shadow");
@@ -543,6 +610,8 @@ Suite *shadow_suite(void)
 	tcase_add_checked_fixture(small, fail_setup, teardown);
 	tcase_add_test(small, test_pinned);
 	tcase_add_test(small, test_pool_reset);
+	tcase_add_test(small, test_load_cr3_fails_after_reset);
+	tcase_add_test(small, test_load_cr3_fails_keeps_pinned);
 	suite_add_tcase(su, small);
 	return su;
 }
