@@ -41,8 +41,10 @@ void pit_delay_us(unsigned int us)
 		ticks = 2;
 	outb(PORT_B, (b & ~0x02) | 0x01);	/* gate 2 on, speaker off */
 	pit_start(2, 0, (uint16_t)ticks);	/* OUT2 rises at terminal count */
-	for (i = 0; i < DELAY_POLLS; i++)
+	for (i = 0; i < DELAY_POLLS; i++) {
 		if (inb(PORT_B) & 0x20)
 			break;
+		asm volatile("pause");	/* a spin-wait: let another vCPU run */
+	}
 	outb(PORT_B, b);
 }
