@@ -36,6 +36,7 @@
 #define LOGICAL_AP	0x02
 
 static unsigned int bsp_id, ap_id;
+static volatile int ap_ready;		/* the AP has its LDR */
 static volatile unsigned int taken[2][17];	/* [BSP, AP][vector - 0x6f] */
 
 void guest_main(void);
@@ -65,6 +66,7 @@ static void ap_wait(void)
 {
 	lapic_write(LAPIC_DFR, 0xffffffff);
 	lapic_write(LAPIC_LDR, (uint32_t)LOGICAL_AP << 24);
+	ap_ready = 1;
 	for (;;)
 		asm volatile("sti; hlt");
 }
@@ -134,7 +136,8 @@ void guest_main(void)
 		con_printf("msi: AP %u did not start\n", ap_id);
 		vm_exit(102);
 	}
-	fence();	/* the AP has its LDR now */
+	for (v = 0; v < 1000 && !ap_ready; v++)
+		pit_delay_us(1000);
 	con_printf("msi: BSP APIC %u (logical 0x%02x), AP APIC %u (logical 0x%02x)\n",
 		   bsp_id, LOGICAL_BSP, ap_id, LOGICAL_AP);
 
