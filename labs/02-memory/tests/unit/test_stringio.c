@@ -2,6 +2,7 @@
  * test_stringio.c - REP INS/OUTS: one IO exit, many elements.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,22 @@ START_TEST(data_outside_page_refused)
 }
 END_TEST
 
+/*
+ * Data inside struct kvm_run itself: each IN element would overwrite the
+ * exit's own fields, io.size say, before the next one is read. KVM puts
+ * the data after the struct, so nothing else is accepted (the exit fuzz
+ * target found an IN whose first element set io.size to 255).
+ */
+START_TEST(data_over_kvm_run_refused)
+{
+	io_exit(0, 0x3f8, 1, 2, offsetof(struct kvm_run, io));
+	ck_assert_int_eq(vcpu_handle_io(f.cpu), -EINVAL);
+	io_exit(1, 0x3f8, 1, 1, sizeof(struct kvm_run) - 1);
+	ck_assert_int_eq(vcpu_handle_io(f.cpu), -EINVAL);
+	ck_assert_int_eq(rec.n, 0);
+}
+END_TEST
+
 Suite *stringio_suite(void)
 {
 	Suite *s = suite_create("stringio");
@@ -99,6 +116,7 @@ Suite *stringio_suite(void)
 	tcase_add_test(tc, insw_fills_each_element);
 	tcase_add_test(tc, outsd_widths);
 	tcase_add_test(tc, data_outside_page_refused);
+	tcase_add_test(tc, data_over_kvm_run_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
