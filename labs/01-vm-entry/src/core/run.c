@@ -90,7 +90,9 @@ int vcpu_handle_io(struct vcpu *vcpu)
 
 	if (size != 1 && size != 2 && size != 4)
 		return err_set(-EINVAL, "IO exit with width %u", size);
-	if (run->io.data_offset > vcpu->run_size ||
+	/* After the struct, as KVM puts it: an IN must not rewrite the exit. */
+	if (run->io.data_offset < sizeof(*run) ||
+	    run->io.data_offset > vcpu->run_size ||
 	    bytes > vcpu->run_size - run->io.data_offset)
 		return err_set(-EINVAL, "IO exit data outside the kvm_run page");
 
