@@ -70,7 +70,10 @@ void *fake_dev(struct fake_vm *f, int (*init)(struct vm *vm, void **state))
 	return state;
 }
 
-/* An IO exit as KVM lays it out: `count` elements at data_offset in the page. */
+/*
+ * An IO exit as KVM lays it out: `count` elements at data_offset in the
+ * page; NULL for an offset past the page (the tests of bad offsets).
+ */
 uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
 		      uint8_t size, uint32_t count, uint64_t data_offset)
 {
@@ -82,7 +85,7 @@ uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
 	run->io.size = size;
 	run->io.count = count;
 	run->io.data_offset = data_offset;
-	return f->run_page + data_offset;
+	return data_offset < sizeof(f->run_page) ? f->run_page + data_offset : NULL;
 }
 
 int main(void)

@@ -86,6 +86,9 @@ START_TEST(data_outside_page_refused)
 	ck_assert_int_eq(vcpu_handle_io(f.cpu), -EINVAL);
 	io_exit(1, 0x3f8, 1, 1, 8192);
 	ck_assert_int_eq(vcpu_handle_io(f.cpu), -EINVAL);
+	/* Not even a pointer is formed from it (UBSan: pointer overflow). */
+	io_exit(1, 0x3f8, 1, 1, UINT64_MAX);
+	ck_assert_int_eq(vcpu_handle_io(f.cpu), -EINVAL);
 	ck_assert_int_eq(rec.n, 0);
 }
 END_TEST
