@@ -85,8 +85,8 @@ int vcpu_handle_io(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	unsigned int size = run->io.size;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	uint64_t bytes = (uint64_t)size * run->io.count;
+	uint8_t *data;
 
 	if (size != 1 && size != 2 && size != 4)
 		return err_set(-EINVAL, "IO exit with width %u", size);
@@ -95,6 +95,7 @@ int vcpu_handle_io(struct vcpu *vcpu)
 	    run->io.data_offset > vcpu->run_size ||
 	    bytes > vcpu->run_size - run->io.data_offset)
 		return err_set(-EINVAL, "IO exit data outside the kvm_run page");
+	data = (uint8_t *)run + run->io.data_offset;
 
 	/* EXERCISE 1.stringio: Handle string I/O (count > 1).
 	 *
