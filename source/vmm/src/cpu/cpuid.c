@@ -86,9 +86,9 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported)
 	memset(e, 0, sizeof(*e));
 	e->function = CPUID_HV_BASE;
 	e->eax = CPUID_HV_FEATURES;
-	memcpy(&e->ebx, CPUID_SIGNATURE + 0, 4);
-	memcpy(&e->ecx, CPUID_SIGNATURE + 4, 4);
-	memcpy(&e->edx, CPUID_SIGNATURE + 8, 4);
+	memcpy(&e->ebx, &CPUID_SIGNATURE[0], 4);
+	memcpy(&e->ecx, &CPUID_SIGNATURE[4], 4);
+	memcpy(&e->edx, &CPUID_SIGNATURE[8], 4);
 
 	e = &c->entries[c->nent++];
 	memset(e, 0, sizeof(*e));
