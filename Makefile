@@ -11,6 +11,7 @@
 #   make diff-lab N          what lab N adds to lab N-1 (as source/ generates them)
 #   make differential        the guests that QEMU runs, on QEMU and on our VMM
 #   make mutate-lab N        mutation testing of lab N's exercises (make mutate: every lab)
+#   make fuzz-lab N          lab N's libFuzzer targets (make fuzz: every lab; FUZZ_TIME=s)
 #   make book                the book: HTML and EPUB in book/out/
 #   make labvm               build the QEMU lab machine (guest tests on a nested KVM)
 #   make deps                install every Debian package the project uses
@@ -25,7 +26,7 @@ RUNNER	?= auto
 export RUNNER
 
 # "make check-lab 3": the word after the goal is the lab number.
-LAB_GOALS := check-lab run-lab bench-lab handout-lab diff-lab mutate-lab
+LAB_GOALS := check-lab run-lab bench-lab handout-lab diff-lab mutate-lab fuzz-lab
 ifneq ($(filter $(firstword $(MAKECMDGOALS)),$(LAB_GOALS)),)
   N ?= $(word 2,$(MAKECMDGOALS))
   ifneq ($(word 2,$(MAKECMDGOALS)),)
@@ -113,6 +114,24 @@ diff-lab:
 	$(if $(N),,$(error say which stage: make diff-lab N (or final)))
 	@$(PYTHON) grading/stages.py diff $(N)
 
+# The libFuzzer targets of each lab's tests/fuzz/ (grading/README.md,
+# "Fuzzing"): each runs FUZZ_TIME seconds or FUZZ_RUNS executions, whichever
+# comes first, after its seeds and corpus; then the line coverage of the
+# files it covers. FUZZ_ARGS="--target exit" narrows it.
+FUZZ_TIME ?= 1800
+FUZZ_RUNS ?= 10000000
+
+fuzz:
+	@$(MAKE) --no-print-directory guests
+	@$(PYTHON) grading/fuzz.py --all --time $(FUZZ_TIME) --runs $(FUZZ_RUNS) \
+		--coverage $(FUZZ_ARGS)
+
+fuzz-lab:
+	$(need-lab)
+	@$(MAKE) --no-print-directory guests
+	@$(PYTHON) grading/fuzz.py --lab $(N) --time $(FUZZ_TIME) --runs $(FUZZ_RUNS) \
+		--coverage $(FUZZ_ARGS)
+
 # Mutation testing of the exercise regions (grading/README.md, "Mutation
 # testing"); MUTATE_ARGS="--sample 20 --exercise walker" narrows it.
 mutate:
@@ -146,4 +165,4 @@ clean:
 
 .PHONY: all guests labs deps deps-base run check check-lab check-san run-lab bench-lab clean \
 	handout handout-lab stages diff-lab differential labvm book \
-	mutate mutate-lab
+	mutate mutate-lab fuzz fuzz-lab

@@ -3,14 +3,15 @@
 #
 #   scripts/deps.sh          what `make run` needs: compiler, nasm, Check
 #   scripts/deps.sh --all    also what `make check` needs: QEMU, pandoc,
-#                            Graphviz, and the lab machine's tools
+#                            Graphviz, the lab machine's tools, and clang
+#                            with libFuzzer and llvm-cov for the fuzz targets
 #
 # As root it runs apt-get itself, otherwise through sudo; when neither is
 # possible it prints the exact command to run and stops.
 set -eu
 
 base="gcc make libc6-dev binutils nasm check pkg-config python3"
-full="$base qemu-system-x86 pandoc graphviz cpio xz-utils"
+full="$base qemu-system-x86 pandoc graphviz cpio xz-utils clang libclang-rt-dev llvm"
 
 pkgs=$base
 [ "${1:-}" = "--all" ] && pkgs=$full
