@@ -2,7 +2,7 @@
 book.lua - the pandoc filter that turns one book page into HTML or into
 a part of the EPUB.
 
-It does five things, and stops the build with one line on stderr when
+It does these things, and stops the build with one line on stderr when
 any of them finds something missing:
 
   1. Code excerpts. A code block with an `include` attribute is replaced
@@ -23,6 +23,9 @@ any of them finds something missing:
      (`/* EXERCISE N.name: ...` through its `*/`, and
      `/* END EXERCISE N.name */`) are dropped, so the book shows the
      reference code as it reads once the exercise is done.
+     `lines="1-12,30-41"` keeps only those lines of the excerpt (counted
+     as the whole excerpt would be shown, from 1; "30-" runs to the
+     end); each run of lines left out becomes one line "...".
 
      A code block of class `transcript` is real program output, which
      tests/transcripts.py checks against a run of its `cmd` attribute;
@@ -32,7 +35,8 @@ any of them finds something missing:
      source: `figures/NAME.svg` needs `figures/NAME.dot` beside the page
      and the rendered `figures/NAME.svg` in the output directory. Images
      with an id `fig-...` are numbered per chapter ("Figure 1.2"), and a
-     link with no text to such an id gets that name as its text.
+     link with no text to such an id gets that name as its text. In
+     HTML a figure links to its SVG, to see it at full size.
 
   3. Links. `page.md` and `page.md#id` must name a page of the book and
      an identifier in it, `#id` an identifier on this page; any other
@@ -44,10 +48,24 @@ any of them finds something missing:
      N.2, ... and third-level ones N.k.1, ... A link with no text to a
      heading gets "section N.k" as its text.
 
-  5. Target. With book-target=html, `page.md` links become `page.html`
-     and a navigation bar is added; with book-target=epub (the page is
-     then one part of the EPUB), every identifier is prefixed with the
-     page's name so that pages cannot collide, and links follow.
+  5. Reading. Code and program output are written as HTML lines that
+     wrap with a hanging indent instead of running off the page; inline
+     code breaks only at its spaces, never at a hyphen; Chinese text is
+     marked lang="zh-Hans" (the fonts in style/ draw it).
+
+  6. The glossary. On a page holding a div with id `glossary`, that div
+     becomes a table of every key term of every chapter, English and
+     Chinese, taken from the "key terms" column of the table under each
+     chapter's heading {#seed-map}: each term written "English (中文)",
+     terms separated by ";". The row's first link says where the term
+     is explained.
+
+  7. Target. With book-target=html, `page.md` links become `page.html`,
+     and the page gets a contents sidebar with the search box, the
+     navigation bars, and its part of the search index (book-search);
+     with book-target=epub (the page is then one part of the EPUB),
+     every identifier is prefixed with the page's name so that pages
+     cannot collide, and links follow.
 
 Metadata it reads (given with -M by book/Makefile):
   book-root    the directory include paths are relative to (the repo)
@@ -57,6 +75,7 @@ Metadata it reads (given with -M by book/Makefile):
   book-pages   every page of the book in reading order, space-separated
   book-target  html or epub
   book-deps    a make dependency file to write (optional)
+  book-search  a file to write this page's search entries to (html)
   book-title   the book's title, for the navigation bar
 ]]
 
@@ -115,6 +134,10 @@ local function escape_pattern(s)
   return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
 end
 
+local function escape_html(s)
+  return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
+end
+
 local function chapter_number(page)
   local n = page:match("^ch(%d+)%-")
   return n and tonumber(n) or nil
@@ -122,6 +145,18 @@ end
 
 local function page_prefix(page)
   return (page:gsub("%.md$", ""))
+end
+
+-- Columns a line takes on screen: UTF-8 continuation bytes take none.
+local function columns(s)
+  local n = 0
+  for i = 1, #s do
+    local b = s:byte(i)
+    if b < 0x80 or b >= 0xc0 then
+      n = n + 1
+    end
+  end
+  return n
 end
 
 ---------------------------------------------------------------------------
@@ -309,6 +344,51 @@ local function dedent(lines)
   return out
 end
 
+-- lines="1-12,30-41": keep those lines of body, and put one "..." line,
+-- indented like the first line it stands for, in place of each run of
+-- lines left out. Ranges must be in order, apart, and inside the body.
+local function select_lines(body, spec, label, path)
+  local keep, last = {}, 0
+  for part in spec:gmatch("[^,]+") do
+    local a, dash, b = part:match("^%s*(%d+)%s*(%-?)%s*(%d*)%s*$")
+    if not a then
+      fail("excerpt %s of %s: lines=\"%s\": write ranges as 1-12,30-41", label, path, spec)
+    end
+    a = tonumber(a)
+    if dash == "" then
+      b = a
+    elseif b == "" then
+      b = #body
+    else
+      b = tonumber(b)
+    end
+    if a <= last or b < a or b > #body then
+      fail("excerpt %s of %s: lines=\"%s\": ranges must be in order, apart, and within its %d lines",
+           label, path, spec, #body)
+    end
+    for i = a, b do
+      keep[i] = true
+    end
+    last = b
+  end
+  local out, gap = {}, false
+  for i, l in ipairs(body) do
+    if keep[i] then
+      out[#out + 1] = l
+      gap = false
+    elseif not gap then
+      -- a blank line left out takes its indentation from the next one
+      local j = i
+      while j <= #body and not body[j]:match("%S") do
+        j = j + 1
+      end
+      out[#out + 1] = (j <= #body and body[j]:match("^ *") or "") .. "..."
+      gap = true
+    end
+  end
+  return out
+end
+
 local function excerpt(block)
   local attrs = block.attributes
   local path = attrs["include"]
@@ -365,6 +445,11 @@ local function excerpt(block)
   if #body == 0 then
     fail("excerpt: %s in %s is empty", label, path)
   end
+  local shown = label
+  if attrs["lines"] then
+    body = select_lines(body, attrs["lines"], label, path)
+    shown = label .. ", abridged"
+  end
 
   local classes = {}
   for _, c in ipairs(block.classes) do
@@ -373,7 +458,7 @@ local function excerpt(block)
   local code = pandoc.CodeBlock(table.concat(body, "\n"),
                                 pandoc.Attr(block.identifier, classes, {}))
   local caption = pandoc.Plain({ pandoc.Code(path), pandoc.Str(":"),
-                                 pandoc.Space(), pandoc.Code(label) })
+                                 pandoc.Space(), pandoc.Code(shown) })
   return pandoc.Div({ pandoc.Div({ caption }, pandoc.Attr("", { "excerpt-source" })),
                       code }, pandoc.Attr("", { "excerpt" }))
 end
@@ -403,10 +488,11 @@ end
 
 -- Section numbers of a chapter page: second-level headings are N.1,
 -- N.2, ..., third-level ones N.k.1, ... Returns id -> "section N.k" for
--- links with no text (on a page with no number, the heading's own text).
--- With mark set, the number is also written into each heading.
+-- links with no text (on a page with no number, the heading's own text),
+-- and the list of headings {level, id, num, title} in order. With mark
+-- set, the number is also written into each heading.
 local function number_sections(blocks, chap, mark)
-  local labels = {}
+  local labels, list = {}, {}
   local k, j = 0, 0
   for _, b in ipairs(blocks) do
     if b.t == "Header" and b.level >= 2 and b.level <= 3 and
@@ -424,6 +510,8 @@ local function number_sections(blocks, chap, mark)
       if b.identifier ~= "" then
         labels[b.identifier] = num and ("section " .. num) or stringify(b.content)
       end
+      list[#list + 1] = { level = b.level, id = b.identifier, num = num,
+                          title = stringify(b.content), inlines = b.content:clone() }
       if num and mark then
         b.content:insert(1, pandoc.Span({ pandoc.Str(num) },
                                         pandoc.Attr("", { "section-number" })))
@@ -431,7 +519,7 @@ local function number_sections(blocks, chap, mark)
       end
     end
   end
-  return labels
+  return labels, list
 end
 
 -- Figure numbers of a page: id -> "Figure N.k" (or "Figure k").
@@ -499,18 +587,227 @@ local function load_page(name)
       break
     end
   end
+  local sections, headings = number_sections(doc.blocks, chapter_number(name), false)
   local entry = {
     title = title,
+    blocks = doc.blocks,
     ids = collect_ids(doc.blocks),
     figs = figure_numbers(doc.blocks, chapter_number(name)),
-    sections = number_sections(doc.blocks, chapter_number(name), false),
+    sections = sections,
+    headings = headings,
   }
   page_cache[name] = entry
   return entry
 end
 
 ---------------------------------------------------------------------------
--- 5. Target-specific rewriting
+-- 5. Reading: code, transcripts, inline code, Chinese
+---------------------------------------------------------------------------
+
+-- The HTML of a code block's lines, each a span of its own that wraps
+-- with a hanging indent: a continuation starts four columns right of
+-- where the line's own text starts, so a wrapped line reads as one
+-- (style/book.css caps the indent on a narrow screen).
+local function hang(indent)
+  return string.format(' style="--hang:%dch"', indent + 4)
+end
+
+-- A code block as pandoc highlights it, with the line anchors dropped
+-- and each line given its hanging indent.
+local function code_html(block)
+  local b = pandoc.CodeBlock(block.text, pandoc.Attr("", block.classes, {}))
+  local html = pandoc.write(pandoc.Pandoc({ b }), "html5",
+                            { highlight_style = PANDOC_WRITER_OPTIONS.highlight_style })
+  local lines = split_lines(block.text)
+  local n = 0
+  html = html:gsub('^(<div class="sourceCode") id="[%w_-]+"', "%1")
+  html = html:gsub('<span id="[%w_-]+"><a href="#[%w_-]+" aria%-hidden="true" tabindex="%-1"></a>',
+    function()
+      n = n + 1
+      return "<span" .. hang(#((lines[n] or ""):match("^ *"))) .. ">"
+    end)
+  if n == 0 then
+    -- not highlighted (no language): one span per line, as for output
+    local out = {}
+    for _, l in ipairs(lines) do
+      out[#out + 1] = "<span" .. hang(#l:match("^ *")) .. ">" .. escape_html(l) .. "</span>"
+    end
+    html = '<pre class="plain"><code>' .. table.concat(out, "\n") .. "</code></pre>"
+  end
+  if block.identifier ~= "" then
+    html = '<div id="' .. block.identifier .. '">' .. html .. "</div>"
+  end
+  return pandoc.RawBlock("html", html)
+end
+
+-- Program output: the same lines with hanging indents, no highlighting.
+local function transcript_html(block)
+  local out = {}
+  for _, l in ipairs(split_lines(block.text)) do
+    out[#out + 1] = "<span" .. hang(#l:match("^ *")) .. ">" .. escape_html(l) .. "</span>"
+  end
+  local id = block.identifier ~= "" and (' id="' .. block.identifier .. '"') or ""
+  return pandoc.RawBlock("html", "<pre" .. id .. ' class="transcript"><code>' ..
+                         table.concat(out, "\n") .. "</code></pre>")
+end
+
+-- Inline code that breaks only at its spaces: each word of it is kept
+-- whole ("make -C guests" may break before "-C", never after "-").
+-- A word too long for a narrow screen is left free to break.
+local function inline_code(code)
+  if code.identifier ~= "" or #code.classes > 0 or not code.text:find("[-/]") then
+    return nil
+  end
+  local parts = {}
+  for space, word in code.text:gmatch("(%s*)(%S+)") do
+    parts[#parts + 1] = escape_html(space)
+    if word:find("[-/]") and columns(word) <= 40 then
+      parts[#parts + 1] = '<span class="nobreak">' .. escape_html(word) .. "</span>"
+    else
+      parts[#parts + 1] = escape_html(word)
+    end
+  end
+  return pandoc.RawInline("html", "<code>" .. table.concat(parts) .. "</code>")
+end
+
+-- Is the UTF-8 character c Chinese (CJK ideographs, CJK punctuation,
+-- full-width forms)?
+local function is_cjk(c)
+  local p = utf8.codepoint(c)
+  return (p >= 0x2E80 and p <= 0x2FDF) or (p >= 0x3000 and p <= 0x303F) or
+         (p >= 0x3400 and p <= 0x4DBF) or (p >= 0x4E00 and p <= 0x9FFF) or
+         (p >= 0xF900 and p <= 0xFAFF) or (p >= 0xFF00 and p <= 0xFFEF)
+end
+
+-- A Str with Chinese in it: the Chinese runs become spans in lang zh-Hans.
+local function mark_chinese(str)
+  local text = str.text
+  if not text:find("[\xe2-\xef]") then
+    return nil
+  end
+  local out, run, cjk = {}, {}, nil
+  local function flush()
+    if #run > 0 then
+      local s = table.concat(run)
+      if cjk then
+        out[#out + 1] = pandoc.Span({ pandoc.Str(s) }, pandoc.Attr("", {}, { lang = "zh-Hans" }))
+      else
+        out[#out + 1] = pandoc.Str(s)
+      end
+      run = {}
+    end
+  end
+  for _, cp in utf8.codes(text) do
+    local c = utf8.char(cp)
+    local k = is_cjk(c)
+    if k ~= cjk then
+      flush()
+      cjk = k
+    end
+    run[#run + 1] = c
+  end
+  flush()
+  if #out == 1 and out[1].t == "Str" then
+    return nil
+  end
+  return out
+end
+
+---------------------------------------------------------------------------
+-- 6. The glossary
+---------------------------------------------------------------------------
+
+-- The table under a chapter's {#seed-map} heading: its key terms, each
+-- {en, zh, page, id, seed} with the first link of the row as the place
+-- that explains it.
+local function chapter_terms(name)
+  local entry = load_page(name)
+  local terms, in_map = {}, false
+  for _, b in ipairs(entry.blocks) do
+    if b.t == "Header" then
+      in_map = b.identifier == "seed-map"
+    elseif in_map and b.t == "Table" then
+      local st = pandoc.utils.to_simple_table(b)
+      local col
+      for i, h in ipairs(st.headers) do
+        if stringify(h):lower() == "key terms" then
+          col = i
+        end
+      end
+      if not col then
+        fail("glossary: the table of %s#seed-map has no column \"key terms\"", name)
+      end
+      for _, row in ipairs(st.rows) do
+        local target
+        pandoc.walk_block(pandoc.Div(row[1]), {
+          Link = function(l)
+            target = target or l.target
+          end,
+        })
+        local cell = stringify(row[col])
+        for term in cell:gmatch("[^;]+") do
+          term = term:match("^%s*(.-)%s*$")
+          if term ~= "" and term ~= "—" then
+            local en, zh = term:match("^(.-)%s*%(([^()]*)%)$")
+            if not en or en == "" then
+              fail("glossary: key term \"%s\" in %s#seed-map: write it \"English (中文)\"", term, name)
+            end
+            local page, id = (target or ""):match("^([^#]*)#?(.*)$")
+            terms[#terms + 1] = { en = en, zh = zh, page = page ~= "" and page or name,
+                                  id = id ~= "" and id or nil, seed = stringify(row[2]) }
+          end
+        end
+      end
+      break
+    end
+  end
+  return terms
+end
+
+-- Every chapter's terms, one row per English term (its first chapter
+-- wins), sorted as a reader looks for them.
+local function glossary_table()
+  local seen, rows = {}, {}
+  for _, p in ipairs(cfg.pages) do
+    if chapter_number(p) then
+      for _, t in ipairs(chapter_terms(p)) do
+        local key = t.en:lower()
+        if not seen[key] then
+          seen[key] = true
+          rows[#rows + 1] = t
+        end
+      end
+    end
+  end
+  table.sort(rows, function(a, b)
+    return a.en:lower() < b.en:lower()
+  end)
+  local body = {}
+  for _, t in ipairs(rows) do
+    local href = t.page .. (t.id and ("#" .. t.id) or "")
+    local seed = {}
+    for s in t.seed:gmatch("§[%d.]*%d[–-]?[%d.]*") do
+      seed[#seed + 1] = s
+    end
+    body[#body + 1] = {
+      { pandoc.Plain({ pandoc.Str(t.en) }) },
+      { pandoc.Plain({ pandoc.Str(t.zh) }) },
+      { pandoc.Plain({ pandoc.Link({}, href) }) },
+      { pandoc.Plain({ pandoc.Str(#seed > 0 and ("book A " .. table.concat(seed, ", ")) or "—") }) },
+    }
+  end
+  local head = { { pandoc.Plain({ pandoc.Str("English") }) },
+                 { pandoc.Plain({ pandoc.Str("中文") }) },
+                 { pandoc.Plain({ pandoc.Str("explained in") }) },
+                 { pandoc.Plain({ pandoc.Str("book A") }) } }
+  local st = pandoc.SimpleTable({}, { pandoc.AlignDefault, pandoc.AlignDefault,
+                                      pandoc.AlignDefault, pandoc.AlignDefault },
+                                { 0, 0, 0, 0 }, head, body)
+  return pandoc.utils.from_simple_table(st), rows
+end
+
+---------------------------------------------------------------------------
+-- 7. Target-specific rewriting
 ---------------------------------------------------------------------------
 
 local function prefixed(page, id)
@@ -537,23 +834,13 @@ local function nav_link(page, text)
   return '<a href="' .. page_prefix(page) .. '.html">' .. text .. "</a>"
 end
 
-local function escape_html(s)
-  return (s:gsub("&", "&amp;"):gsub("<", "&lt;"):gsub(">", "&gt;"):gsub('"', "&quot;"))
-end
-
 local function page_title(name)
-  local text = read_file(cfg.src .. "/" .. name)
-  if not text then
-    fail("book-pages names %s, which does not exist", name)
-  end
-  local doc = pandoc.read(text, "markdown")
+  local entry = load_page(name)
   local chap = chapter_number(name)
-  for _, b in ipairs(doc.blocks) do
-    if b.t == "Header" and b.level == 1 then
-      return (chap and ("Chapter " .. chap .. ": ") or "") .. stringify(b.content)
-    end
+  if not entry.title then
+    return name
   end
-  return name
+  return (chap and ("Chapter " .. chap .. ": ") or "") .. entry.title
 end
 
 local function navigation()
@@ -576,6 +863,113 @@ local function navigation()
                         nav_link(p, escape_html(page_title(p))) .. "</span>"
   end
   return '<nav class="book-nav">' .. table.concat(parts, " ") .. "</nav>"
+end
+
+-- Inlines as HTML, for the sidebar and the figures.
+local function inlines_html(inlines)
+  local html = pandoc.write(pandoc.Pandoc({ pandoc.Plain(inlines) }), "html5")
+  return (html:gsub("\n$", ""))
+end
+
+-- The sidebar: the book's title, the search box, and the contents of
+-- the whole book, with this page's sections under its title.
+local function sidebar(headings)
+  local out = { '<nav class="sidebar" id="sidebar" aria-label="Contents">',
+                '<p class="sidebar-title"><a href="' .. page_prefix(cfg.pages[1]) ..
+                '.html">' .. escape_html(cfg.title) .. "</a></p>",
+                '<form class="search" role="search" onsubmit="return false">',
+                '<input type="search" id="search-box" placeholder="Search the book" ' ..
+                'aria-label="Search the book" autocomplete="off">',
+                '<ol id="search-results" hidden></ol>',
+                "</form>",
+                '<ol class="toc">' }
+  for i, p in ipairs(cfg.pages) do
+    if i > 1 then
+      local chap = chapter_number(p)
+      local label = (chap and ('<span class="toc-num">' .. chap .. "</span> ") or "") ..
+                    escape_html(load_page(p).title or p)
+      local here = p == cfg.page
+      out[#out + 1] = "<li" .. (here and ' class="current"' or "") .. ">" ..
+                      nav_link(p, label)
+      if here and #headings > 0 then
+        local open = 0
+        out[#out + 1] = "<ol>"
+        for k, h in ipairs(headings) do
+          local nexth = headings[k + 1]
+          local item = '<a href="#' .. h.id .. '">' ..
+                       (h.num and ('<span class="toc-num">' .. h.num .. "</span> ") or "") ..
+                       inlines_html(h.inlines) .. "</a>"
+          if h.level == 2 then
+            while open > 0 do
+              out[#out + 1] = "</ol></li>"
+              open = open - 1
+            end
+            if nexth and nexth.level == 3 then
+              out[#out + 1] = "<li>" .. item .. "<ol>"
+              open = 1
+            else
+              out[#out + 1] = "<li>" .. item .. "</li>"
+            end
+          else
+            out[#out + 1] = "<li>" .. item .. "</li>"
+          end
+        end
+        while open > 0 do
+          out[#out + 1] = "</ol></li>"
+          open = open - 1
+        end
+        out[#out + 1] = "</ol>"
+      end
+      out[#out + 1] = "</li>"
+    end
+  end
+  out[#out + 1] = "</ol>"
+  out[#out + 1] = "</nav>"
+  return table.concat(out, "\n")
+end
+
+-- A JavaScript string literal.
+local function js_string(s)
+  s = s:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", " "):gsub("\r", " ")
+  s = s:gsub("\xe2\x80\xa8", " "):gsub("\xe2\x80\xa9", " "):gsub("</", "<\\/")
+  return '"' .. s .. '"'
+end
+
+-- This page's entries of the search index: one per section (the text
+-- from its heading to the next), and one per glossary term.
+local function write_search(path, title_text, blocks, terms)
+  local f = io.open(path, "w")
+  if not f then
+    fail("cannot write %s", path)
+  end
+  local html = page_prefix(cfg.page) .. ".html"
+  local function entry(id, label, text)
+    f:write("BOOK_SEARCH.push([" .. js_string(html .. (id and ("#" .. id) or "")) ..
+            "," .. js_string(label) .. "," .. js_string(title_text) .. "," ..
+            js_string(text) .. "]);\n")
+  end
+  local id, label, acc = nil, title_text, {}
+  local function flush()
+    entry(id, label, table.concat(acc, " "))
+    acc = {}
+  end
+  for _, b in ipairs(blocks) do
+    if b.t == "Header" and b.level <= 3 and b.identifier ~= "" then
+      flush()
+      id, label = b.identifier, stringify(b.content)
+    elseif b.t == "RawBlock" then
+      acc[#acc + 1] = (b.text:gsub("<[^>]+>", ""):gsub("&lt;", "<"):gsub("&gt;", ">")
+                       :gsub("&quot;", '"'):gsub("&amp;", "&"))
+    else
+      acc[#acc + 1] = stringify(b)
+    end
+  end
+  flush()
+  for _, t in ipairs(terms or {}) do
+    entry("term-" .. t.en:lower():gsub("[^%w]+", "-"), t.en .. " · " .. t.zh,
+          t.en .. " " .. t.zh)
+  end
+  f:close()
 end
 
 -- The text of a link written with none: "Figure 1.2", "section 1.3".
@@ -616,6 +1010,17 @@ local function write_deps(path)
   f:close()
 end
 
+-- A numbered figure in HTML: the image links to its SVG, at full size.
+local function figure_html(para)
+  local img = para.content[1]
+  local alt = stringify(img.caption)
+  local html = '<figure id="' .. img.identifier .. '">' ..
+               '<a href="' .. img.src .. '" title="the figure at full size">' ..
+               '<img src="' .. img.src .. '" alt="' .. escape_html(alt) .. '"></a>' ..
+               "<figcaption>" .. inlines_html(img.caption) .. "</figcaption></figure>"
+  return pandoc.RawBlock("html", html)
+end
+
 function Pandoc(doc)
   local meta = doc.meta
   cfg.page = meta_string(meta, "book-page", nil)
@@ -652,6 +1057,19 @@ function Pandoc(doc)
     end,
   }).content
 
+  -- 6: the glossary, where the page asks for it.
+  local terms
+  blocks = pandoc.walk_block(pandoc.Div(blocks), {
+    Div = function(d)
+      if d.identifier == "glossary" then
+        local tbl
+        tbl, terms = glossary_table()
+        d.content = { tbl }
+        return d
+      end
+    end,
+  }).content
+
   -- 4: the title, and section numbers on chapter pages.
   local title
   local body = {}
@@ -665,7 +1083,7 @@ function Pandoc(doc)
   if not title then
     fail("the page has no first-level heading (its title)")
   end
-  local sections = number_sections(body, chap, true)
+  local sections, headings = number_sections(body, chap, true)
 
   -- 2 and 3: figure captions, then every link checked and rewritten.
   local ids = collect_ids(body)
@@ -720,7 +1138,22 @@ function Pandoc(doc)
     end,
   }).content
 
-  -- 5: the target.
+  -- Glossary rows get ids, so that the search can point at a term.
+  if terms then
+    body = pandoc.walk_block(pandoc.Div(body), {
+      Table = function(tbl)
+        for _, tb in ipairs(tbl.bodies) do
+          for _, row in ipairs(tb.body) do
+            local en = stringify(row.cells[1].contents)
+            row.attr = pandoc.Attr("term-" .. en:lower():gsub("[^%w]+", "-"))
+          end
+        end
+        return tbl
+      end,
+    }).content
+  end
+
+  -- 7: the target.
   if cfg.target == "epub" then
     local function prefix(el)
       if el.identifier and el.identifier ~= "" then
@@ -731,12 +1164,48 @@ function Pandoc(doc)
     body = pandoc.walk_block(pandoc.Div(body), {
       Header = prefix, Div = prefix, Span = prefix, CodeBlock = prefix,
       Image = prefix, Code = prefix,
+      Table = function(tbl)
+        for _, tb in ipairs(tbl.bodies) do
+          for _, row in ipairs(tb.body) do
+            if row.attr.identifier ~= "" then
+              row.attr.identifier = prefixed(cfg.page, row.attr.identifier)
+            end
+          end
+        end
+        return tbl
+      end,
     }).content
     title.identifier = page_prefix(cfg.page)
     if chap then
       title.content:insert(1, pandoc.Str("Chapter " .. chap .. ":"))
       title.content:insert(2, pandoc.Space())
     end
+  end
+
+  -- 5: code, output, inline code and Chinese, written for reading.
+  body = pandoc.walk_block(pandoc.Div(body), {
+    CodeBlock = function(b)
+      if b.classes:includes("transcript") then
+        return transcript_html(b)
+      end
+      return code_html(b)
+    end,
+    Code = inline_code,
+    Str = mark_chinese,
+  }).content
+  if cfg.target == "html" then
+    body = pandoc.walk_block(pandoc.Div(body), {
+      Para = function(p)
+        if #p.content == 1 and p.content[1].t == "Image" and
+           p.content[1].title:match("^fig:") then
+          return figure_html(p)
+        end
+      end,
+    }).content
+  end
+  title = pandoc.walk_block(title, { Str = mark_chinese })
+
+  if cfg.target == "epub" then
     body:insert(1, title)
   else
     local t = title.content
@@ -745,9 +1214,15 @@ function Pandoc(doc)
           title.content
     end
     meta.title = pandoc.MetaInlines(t)
+    meta.pagetitle = pandoc.MetaString(stringify(t) .. " · " .. cfg.title)
     local nav = navigation()
+    meta["book-sidebar"] = pandoc.MetaBlocks({ pandoc.RawBlock("html", sidebar(headings)) })
     meta["include-before"] = pandoc.MetaBlocks({ pandoc.RawBlock("html", nav) })
     meta["include-after"] = pandoc.MetaBlocks({ pandoc.RawBlock("html", nav) })
+    local search = meta_string(meta, "book-search", nil)
+    if search and search ~= "" then
+      write_search(search, stringify(t), body, terms)
+    end
   end
 
   local deps_file = meta_string(meta, "book-deps", nil)

@@ -101,7 +101,7 @@ def page_text(path):
 class TinyBook:
     """A throwaway book: pages in src/, sources in root/, output in out/."""
 
-    def __init__(self, chapter, root=None, index=INDEX):
+    def __init__(self, chapter, root=None, index=INDEX, pages=None):
         self.dir = tempfile.mkdtemp(prefix="book-test-")
         self.src = os.path.join(self.dir, "src")
         self.out = os.path.join(self.dir, "out")
@@ -114,6 +114,8 @@ class TinyBook:
         self.write(os.path.join(self.src, "figures", "demo.dot"), DEMO_DOT)
         self.write(os.path.join(self.src, "index.md"), index)
         self.write(os.path.join(self.src, "ch01-demo.md"), chapter)
+        for name, text in (pages or {}).items():
+            self.write(os.path.join(self.src, name), text)
 
     @staticmethod
     def write(path, text):
@@ -175,7 +177,7 @@ class Excerpts(BookCase):
         self.assertNotIn("Stub:", text)
         self.assertNotIn("int demo_run(int x);", text)   # not the prototype
         self.assertNotIn("The comment above", text)
-        self.assertIn("src/demo.c: demo_run()", text)    # the label
+        self.assertIn("src/demo.c: demo_run()", " ".join(text.split()))  # the label
 
     def test_function_with_its_comment_and_type_line(self):
         b = self.tiny(chapter(
@@ -245,6 +247,100 @@ class Excerpts(BookCase):
         self.assertIn("y = 2 * x;", html.unescape(re.sub(r"<[^>]+>", "", body)))
 
 
+    def test_lines_keep_ranges_and_elide_the_rest(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run",
+                                      lines="1-3,6-7")))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        text = b.text()
+        # Lines 4 (blank) and 5 become one "...", indented like line 5.
+        self.assertIn("int demo_run(int x)\n{\n        int y = x;\n"
+                      "        ...\n        return y;\n}", text)
+        self.assertNotIn("2 * x", text)
+        self.assertIn("demo_run(), abridged", " ".join(text.split()))
+
+    def test_lines_to_the_end(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run", lines="1,5-")))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("int demo_run(int x)\n...\n        y = 2 * x;\n"
+                      "        return y;\n}", b.text())
+
+
+class Reading(BookCase):
+    """Code, output and inline code as the filter writes them for reading."""
+
+    def html(self, b, page="ch01-demo.html"):
+        with open(os.path.join(b.out, page), encoding="utf-8") as f:
+            return f.read()
+
+    def test_each_line_hangs_under_its_own_text(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run"),
+                              '```{.transcript cmd="x"}\nvmm: one\n      indented\n```'))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        h = self.html(b)
+        # a continuation starts 4 columns right of the line's own text
+        self.assertIn('<span style="--hang:4ch">vmm: one</span>', h)
+        self.assertIn('<span style="--hang:10ch">      indented</span>', h)
+        self.assertRegex(h, r'<span style="--hang:12ch">        <span class="cf">return</span>')
+        self.assertNotIn('aria-hidden', h)        # no line anchors left
+
+    def test_inline_code_breaks_only_at_spaces(self):
+        b = self.tiny(chapter("Run `make -C guests` and `--trace`, not `plain`."))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        h = self.html(b)
+        self.assertIn('<code>make <span class="nobreak">-C</span> guests</code>', h)
+        self.assertIn('<code><span class="nobreak">--trace</span></code>', h)
+        self.assertIn("<code>plain</code>", h)
+
+    def test_chinese_is_marked(self):
+        b = self.tiny(chapter("A **VM exit (虚拟机退出)** leaves."))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        self.assertIn('<span lang="zh-Hans">虚拟机退出</span>', self.html(b))
+
+    def test_figures_link_to_their_svg(self):
+        b = self.tiny(chapter("![A figure](figures/demo.svg){#fig-demo}"))
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(self.html(b), r'<figure id="fig-demo"><a href="figures/demo.svg"[^>]*>'
+                                       r'<img src="figures/demo.svg"')
+
+
+GLOSSARY_CHAPTER = chapter("""## Map {#seed-map}
+
+| this chapter | book A | key terms |
+|---|---|---|
+| [First](#first) | §1.1.1 陷入和模拟模型 | trap and emulate (陷入和模拟); VM exit (虚拟机退出) |
+| [First](#first), [map](#seed-map) | §1.3 x | Another term (另一个) |
+| [First](#first) | §1.4 | — |""")
+
+GLOSSARY_PAGE = "# Glossary\n\n::: {#glossary}\n:::\n"
+
+
+class Glossary(BookCase):
+    def test_terms_of_every_chapter_sorted_and_linked(self):
+        b = self.tiny(GLOSSARY_CHAPTER, pages={"glossary.md": GLOSSARY_PAGE})
+        rc, err = b.build()
+        self.assertEqual(rc, 0, err)
+        text = " ".join(b.text("glossary.html").split())
+        self.assertIn("English 中文 explained in book A "
+                      "Another term 另一个 section 1.1 book A §1.3 "
+                      "trap and emulate 陷入和模拟 section 1.1 book A §1.1.1 "
+                      "VM exit 虚拟机退出 section 1.1 book A §1.1.1", text)
+        with open(os.path.join(b.out, "glossary.html"), encoding="utf-8") as f:
+            self.assertIn('href="ch01-demo.html#first"', f.read())
+
+    def test_a_term_without_its_chinese_fails(self):
+        bad = GLOSSARY_CHAPTER.replace("VM exit (虚拟机退出)", "VM exit 虚拟机退出")
+        b = self.tiny(bad, pages={"glossary.md": GLOSSARY_PAGE})
+        rc, err = b.build()
+        self.assertNotEqual(rc, 0)
+        self.assertIn('key term "VM exit 虚拟机退出"', err)
+
+
 class Failures(BookCase):
     def test_missing_function(self):
         b = self.tiny(chapter(excerpt("src/demo.c", function="demo_nope")))
@@ -267,6 +363,14 @@ class Failures(BookCase):
     def test_unclosed_region(self):
         b = self.tiny(chapter(excerpt("src/demo.c", region="open")))
         self.assertFailsNaming(b, "region open", "no end marker")
+
+    def test_lines_out_of_range(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run", lines="5-9")))
+        self.assertFailsNaming(b, 'lines="5-9"', "within its 7 lines")
+
+    def test_lines_out_of_order(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run", lines="4-5,2")))
+        self.assertFailsNaming(b, 'lines="4-5,2"')
 
     def test_missing_struct(self):
         b = self.tiny(chapter(excerpt("src/demo.c", struct="nope")))
@@ -396,7 +500,7 @@ class RealBook(unittest.TestCase):
         self.assertIn("ch01-vm-entry.html", files)
         self.check_refs(files, lambda p: os.path.exists(os.path.join(self.out, p)))
         ch1 = files["ch01-vm-entry.html"]
-        self.assertIn('id="TOC"', ch1)
+        self.assertIn('id="search-box"', ch1)
         self.assertIn('href="ch01-vm-entry.html"', files["index.html"])
         self.assertGreaterEqual(len(re.findall(r'<img src="figures/[^"]+\.svg"', ch1)), 3)
 
@@ -409,6 +513,89 @@ class RealBook(unittest.TestCase):
         body = "".join(files.values())
         self.assertIn("vcpu_handle_exit", body)
         self.assertGreaterEqual(len([n for n in names if n.endswith(".svg")]), 3)
+
+
+    def chapters(self):
+        return sorted(n for n in os.listdir(BOOK) if re.match(r"^ch\d\d-.*\.md$", n))
+
+    def test_figures_fit_the_page_and_carry_no_doctype(self):
+        """A figure is at most 780 CSS pixels (585 pt) wide, so it is shown
+        at its natural size; an SVG DOCTYPE is an error in an EPUB."""
+        figs = os.path.join(self.out, "figures")
+        names = sorted(n for n in os.listdir(figs) if n.endswith(".svg"))
+        self.assertGreaterEqual(len(names), 9)
+        for n in names:
+            with open(os.path.join(figs, n), encoding="utf-8") as f:
+                svg = f.read()
+            self.assertNotIn("<!DOCTYPE", svg, n)
+            width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)pt"', svg).group(1))
+            self.assertLessEqual(width, 585, "%s is %gpt wide" % (n, width))
+
+    def test_figure_text_is_not_smaller_than_10pt(self):
+        for n in os.listdir(os.path.join(BOOK, "figures")):
+            with open(os.path.join(BOOK, "figures", n), encoding="utf-8") as f:
+                sizes = [float(x) for x in re.findall(r"fontsize\s*=\s*\"?([\d.]+)", f.read())]
+            self.assertTrue(sizes and min(sizes) >= 10, "%s: font sizes %s" % (n, sizes))
+
+    def test_epub_pages_are_titled_by_their_chapter(self):
+        with zipfile.ZipFile(os.path.join(self.out, "vmmlab.epub")) as z:
+            pages = {n: z.read(n).decode("utf-8") for n in z.namelist()
+                     if n.startswith("EPUB/text/ch")}
+        titles = []
+        for n, text in sorted(pages.items()):
+            title = re.search(r"<title>(.*?)</title>", text, re.S).group(1)
+            h1 = re.search(r"<h1[^>]*>(.*?)</h1>", text, re.S).group(1)
+            self.assertEqual(" ".join(title.split()),
+                             " ".join(html.unescape(re.sub(r"<[^>]+>", "", h1)).split()), n)
+            titles.append(title)
+        self.assertIn("Chapter 1: VM entry and exit", titles)
+
+    def test_epub_carries_its_chinese_font(self):
+        with zipfile.ZipFile(os.path.join(self.out, "vmmlab.epub")) as z:
+            names = z.namelist()
+            css = "".join(z.read(n).decode("utf-8") for n in names if n.endswith(".css"))
+        self.assertIn("EPUB/fonts/cjk.ttf", names)
+        self.assertIn('font-family: "vmmlab CJK"', css)
+        self.assertIn('url("../fonts/cjk.ttf")', css)
+
+    def test_every_chapter_ends_with_questions_and_its_map(self):
+        """The rule for every chapter: a {#questions} section with a
+        numbered list, then the {#seed-map} table with its key terms,
+        each written "English (中文)" (the glossary is made of them)."""
+        for n in self.chapters():
+            with open(os.path.join(BOOK, n), encoding="utf-8") as f:
+                text = f.read()
+            heads = re.findall(r"^## .*\{#([\w-]+)\}", text, re.M)
+            self.assertEqual(heads[-2:], ["questions", "seed-map"], n)
+            questions = text.split("{#questions}")[1].split("\n## ")[0]
+            self.assertGreaterEqual(len(re.findall(r"^\d+\. ", questions, re.M)), 5, n)
+            table = text.split("{#seed-map}")[1]
+            self.assertIn("| key terms |", table, n)
+            for row in re.findall(r"^\|(.*)\|\s*$", table, re.M)[2:]:
+                terms = row.split("|")[-1].strip()
+                if terms == "—":
+                    continue
+                for t in terms.split(";"):
+                    self.assertRegex(t.strip(), r"^[^()]+ \([^()]+\)$", n)
+
+    def test_glossary_lists_every_term(self):
+        text = page_text(os.path.join(self.out, "glossary.html"))
+        for n in self.chapters():
+            with open(os.path.join(BOOK, n), encoding="utf-8") as f:
+                table = f.read().split("{#seed-map}")[1]
+            for zh in re.findall(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)", table):
+                self.assertIn(zh, text)
+
+    def test_every_section_is_in_the_search_index(self):
+        with open(os.path.join(self.out, "search.js"), encoding="utf-8") as f:
+            index = f.read()
+        for n in os.listdir(self.out):
+            if not n.endswith(".html"):
+                continue
+            with open(os.path.join(self.out, n), encoding="utf-8") as f:
+                ids = re.findall(r'<h[23] id="([^"]+)"', f.read())
+            for i in ids:
+                self.assertIn('"%s#%s"' % (n, i), index)
 
 
 if __name__ == "__main__":
