@@ -187,7 +187,8 @@ def run(exe, work, epub):
     with open(CJK_FONT, "rb") as f:
         reference = ttc_face(f.read(), 0)
     r = Renderer(exe, work)
-    problems, pages, nchars, nlines, wrapped = [], 0, 0, 0, 0
+    problems, pages, nchars = [], 0, 0
+    nlines, wrapped = {}, {}
 
     html = os.path.join(work, "html")
     shutil.copytree(OUT, html, ignore=shutil.ignore_patterns(".*", "*.epub"))
@@ -204,8 +205,8 @@ def run(exe, work, epub):
                 continue
             pages += 1
             nchars += len(res["chars"])
-            nlines += res["layout"]["lines"]
-            wrapped += res["layout"]["wrapped"]
+            nlines[kind] = nlines.get(kind, 0) + res["layout"]["lines"]
+            wrapped[kind] = wrapped.get(kind, 0) + res["layout"]["wrapped"]
             problems += check_chars(where, res["chars"])
             problems += check_layout(where, res["layout"], kind == "desktop")
 
@@ -230,8 +231,10 @@ def run(exe, work, epub):
 
     for p in problems:
         print("book: render: " + p, file=sys.stderr)
-    print("render: %d page renders, %d Chinese glyphs compared, %d code and output "
-          "lines (%d wrapped), %d problems" % (pages, nchars, nlines, wrapped, len(problems)))
+    lines = ", ".join("%d on a %s (%d wrapped)" % (nlines[k], k, wrapped[k])
+                      for _, k in WIDTHS if k in nlines)
+    print("render: %d page renders, %d Chinese glyphs compared, code and output "
+          "lines: %s; %d problems" % (pages, nchars, lines, len(problems)))
     return 1 if problems else 0
 
 

@@ -578,13 +578,48 @@ class RealBook(unittest.TestCase):
                 for t in terms.split(";"):
                     self.assertRegex(t.strip(), r"^[^()]+ \([^()]+\)$", n)
 
-    def test_glossary_lists_every_term(self):
-        text = page_text(os.path.join(self.out, "glossary.html"))
+    def test_book_a_sections_are_written_distinctly(self):
+        """In running text a section of book A is "book A §2.4" (a list
+        may go on "§2.4 and §2.5"), never a bare §, which a reader could
+        take for this book's section 2.4."""
+        chain = re.compile(r"book A §[\d.]*\d(?:(?:,| and| or|–)\s*§?[\d.]*\d)*", re.I)
+        for n in ["index.md"] + self.chapters():
+            with open(os.path.join(BOOK, n), encoding="utf-8") as f:
+                lines = f.read().split("\n")
+            prose = " ".join(l for l in lines if not l.startswith("|"))
+            prose = re.sub(r"```.*?```", "", prose, flags=re.S)
+            left = chain.sub("", " ".join(prose.split()))
+            bare = [left[max(0, i - 40):i + 10] for i in
+                    (m.start() for m in re.finditer("§", left))]
+            self.assertEqual(bare, [], n)
+
+    def test_key_terms_are_given_in_the_text(self):
+        """Each key term of the map table has its Chinese in the chapter."""
         for n in self.chapters():
             with open(os.path.join(BOOK, n), encoding="utf-8") as f:
-                table = f.read().split("{#seed-map}")[1]
-            for zh in re.findall(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)", table):
-                self.assertIn(zh, text)
+                body = f.read().partition("{#seed-map}")[0]
+            terms = self.key_terms(n)
+            self.assertGreater(len(terms), 5, n)
+            for en, zh in terms:
+                self.assertIn(zh, body, "%s: %s" % (n, en))
+
+    def key_terms(self, n):
+        """(English, Chinese) of each key term in chapter n's map table."""
+        with open(os.path.join(BOOK, n), encoding="utf-8") as f:
+            table = f.read().split("{#seed-map}")[1]
+        out = []
+        for row in re.findall(r"^\|(.*)\|\s*$", table, re.M)[2:]:
+            for t in row.split("|")[-1].split(";"):
+                m = re.match(r"^\s*(.+) \(([^()]+)\)\s*$", t)
+                if m:
+                    out.append(m.groups())
+        return out
+
+    def test_glossary_lists_every_term(self):
+        text = " ".join(page_text(os.path.join(self.out, "glossary.html")).split())
+        for n in self.chapters():
+            for en, zh in self.key_terms(n):
+                self.assertIn("%s %s" % (en, zh), text)
 
     def test_every_section_is_in_the_search_index(self):
         with open(os.path.join(self.out, "search.js"), encoding="utf-8") as f:
