@@ -889,8 +889,14 @@ local function sidebar(headings)
       local label = (chap and ('<span class="toc-num">' .. chap .. "</span> ") or "") ..
                     escape_html(load_page(p).title or p)
       local here = p == cfg.page
-      out[#out + 1] = "<li" .. (here and ' class="current"' or "") .. ">" ..
-                      nav_link(p, label)
+      if here and #headings > 0 then
+        -- this page's sections fold away (book.js folds them on a phone)
+        out[#out + 1] = '<li class="current"><details class="toc-here" open><summary>' ..
+                        nav_link(p, label) .. "</summary>"
+      else
+        out[#out + 1] = "<li" .. (here and ' class="current"' or "") .. ">" ..
+                        nav_link(p, label)
+      end
       if here and #headings > 0 then
         local open = 0
         out[#out + 1] = "<ol>"
@@ -918,7 +924,7 @@ local function sidebar(headings)
           out[#out + 1] = "</ol></li>"
           open = open - 1
         end
-        out[#out + 1] = "</ol>"
+        out[#out + 1] = "</ol></details>"
       end
       out[#out + 1] = "</li>"
     end
@@ -957,9 +963,14 @@ local function write_search(path, title_text, blocks, terms)
     if b.t == "Header" and b.level <= 3 and b.identifier ~= "" then
       flush()
       id, label = b.identifier, stringify(b.content)
-    elseif b.t == "RawBlock" then
-      acc[#acc + 1] = (b.text:gsub("<[^>]+>", ""):gsub("&lt;", "<"):gsub("&gt;", ">")
-                       :gsub("&quot;", '"'):gsub("&amp;", "&"))
+    elseif b.t == "Table" then
+      -- cell by cell, so that the words of two cells stay apart
+      local st = pandoc.utils.to_simple_table(b)
+      for _, row in ipairs(st.rows) do
+        for _, cell in ipairs(row) do
+          acc[#acc + 1] = stringify(cell)
+        end
+      end
     else
       acc[#acc + 1] = stringify(b)
     end
@@ -1182,6 +1193,15 @@ function Pandoc(doc)
     end
   end
 
+  -- The search index reads the text before it is written as HTML.
+  if cfg.target == "html" then
+    local search = meta_string(meta, "book-search", nil)
+    if search and search ~= "" then
+      local t = stringify(title.content)
+      write_search(search, chap and ("Chapter " .. chap .. ": " .. t) or t, body, terms)
+    end
+  end
+
   -- 5: code, output, inline code and Chinese, written for reading.
   body = pandoc.walk_block(pandoc.Div(body), {
     CodeBlock = function(b)
@@ -1219,10 +1239,6 @@ function Pandoc(doc)
     meta["book-sidebar"] = pandoc.MetaBlocks({ pandoc.RawBlock("html", sidebar(headings)) })
     meta["include-before"] = pandoc.MetaBlocks({ pandoc.RawBlock("html", nav) })
     meta["include-after"] = pandoc.MetaBlocks({ pandoc.RawBlock("html", nav) })
-    local search = meta_string(meta, "book-search", nil)
-    if search and search ~= "" then
-      write_search(search, stringify(t), body, terms)
-    end
   end
 
   local deps_file = meta_string(meta, "book-deps", nil)

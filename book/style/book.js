@@ -1,5 +1,6 @@
 /*
- * book.js - the search box of the book's HTML pages.
+ * book.js - the search box of the book's HTML pages, and the contents
+ * folded on a narrow screen.
  *
  * search.js (written by the build) fills BOOK_SEARCH with one entry per
  * section of every page, [href, heading, page title, text], and one per
@@ -8,6 +9,16 @@
  * them come first. Enter opens the first match. Everything runs in the
  * page, so the search works from a folder of files with no server.
  */
+(function () {
+	"use strict";
+
+	/* On a narrow screen the contents come before the page: fold this
+	 * page's sections, so that the text is not pushed far down. */
+	var here = document.querySelector("details.toc-here");
+	if (here && window.matchMedia("(max-width: 1099px)").matches)
+		here.open = false;
+})();
+
 (function () {
 	"use strict";
 

@@ -87,9 +87,24 @@
 			var lines = pre.querySelectorAll("code > span");
 			if (pre.scrollWidth > pre.clientWidth + 1)
 				out.overflow.push({ why: "the block scrolls", text: pre.textContent.slice(0, 80) });
+			var left = box.left + parseFloat(getComputedStyle(pre).paddingLeft) +
+				parseFloat(getComputedStyle(pre).borderLeftWidth);
 			for (var k = 0; k < lines.length; k++) {
 				var r = lines[k].getBoundingClientRect();
+				var first = document.createRange();
+				var text = lines[k].firstChild;
+				while (text && text.nodeType !== Node.TEXT_NODE)
+					text = text.firstChild;
 				out.lines++;
+				if (text && text.data.length > 0) {
+					first.setStart(text, 0);
+					first.setEnd(text, 1);
+					var at = first.getClientRects()[0];
+					if (at && Math.abs(at.left - left) > 1)
+						out.overflow.push({ why: "the line starts " +
+							Math.round(at.left - left) + "px right of its block",
+							text: lines[k].textContent });
+				}
 				if (r.right > right)
 					out.overflow.push({ why: "the line runs past the block", text: lines[k].textContent });
 				if (r.height > 1.6 * parseFloat(getComputedStyle(lines[k]).lineHeight))

@@ -568,7 +568,9 @@ class RealBook(unittest.TestCase):
             heads = re.findall(r"^## .*\{#([\w-]+)\}", text, re.M)
             self.assertEqual(heads[-2:], ["questions", "seed-map"], n)
             questions = text.split("{#questions}")[1].split("\n## ")[0]
-            self.assertGreaterEqual(len(re.findall(r"^\d+\. ", questions, re.M)), 5, n)
+            numbers = [int(x) for x in re.findall(r"^\s*(\d+)\. ", questions, re.M)]
+            self.assertGreaterEqual(len(numbers), 5, n)
+            self.assertEqual(numbers, list(range(1, len(numbers) + 1)), n)
             table = text.split("{#seed-map}")[1]
             self.assertIn("| key terms |", table, n)
             for row in re.findall(r"^\|(.*)\|\s*$", table, re.M)[2:]:
@@ -588,7 +590,9 @@ class RealBook(unittest.TestCase):
                 lines = f.read().split("\n")
             prose = " ".join(l for l in lines if not l.startswith("|"))
             prose = re.sub(r"```.*?```", "", prose, flags=re.S)
-            left = chain.sub("", " ".join(prose.split()))
+            prose = " ".join(prose.split())
+            self.assertNotRegex(prose, r"(?i)book A book A", n)
+            left = chain.sub("", prose)
             bare = [left[max(0, i - 40):i + 10] for i in
                     (m.start() for m in re.finditer("§", left))]
             self.assertEqual(bare, [], n)
