@@ -12,7 +12,7 @@
 #   make differential        the guests that QEMU runs, on QEMU and on our VMM
 #   make mutate-lab N        mutation testing of lab N's exercises (make mutate: every lab)
 #   make fuzz-lab N          lab N's libFuzzer targets (make fuzz: every lab; FUZZ_TIME=s)
-#   make book                the book: HTML and EPUB (checked by epubcheck) in book/out/
+#   make book                the book: HTML, EPUB (checked by epubcheck) and PDF in book/out/
 #   make labvm               build the QEMU lab machine (guest tests on a nested KVM)
 #   make deps                install every Debian package the project uses
 #   make clean

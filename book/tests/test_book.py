@@ -558,6 +558,16 @@ class RealBook(unittest.TestCase):
         self.assertIn('font-family: "vmmlab CJK"', css)
         self.assertIn('url("../fonts/cjk.ttf")', css)
 
+    def test_pdf_has_every_chapter_and_its_chinese_font(self):
+        with open(os.path.join(self.out, "vmmlab.pdf"), "rb") as f:
+            pdf = f.read()
+        self.assertTrue(pdf.startswith(b"%PDF-"))
+        self.assertIn(b"WenQuanYiMicroHei", pdf)          # the Chinese font, embedded
+        with open(os.path.join(self.out, "print.html"), encoding="utf-8") as f:
+            printed = f.read()
+        for n in self.chapters():
+            self.assertIn('id="%s"' % n[:-3], printed)
+
     def test_every_chapter_ends_with_questions_and_its_map(self):
         """The rule for every chapter: a {#questions} section with a
         numbered list, then the {#seed-map} table with its key terms,
@@ -629,7 +639,7 @@ class RealBook(unittest.TestCase):
         with open(os.path.join(self.out, "search.js"), encoding="utf-8") as f:
             index = f.read()
         for n in os.listdir(self.out):
-            if not n.endswith(".html"):
+            if not n.endswith(".html") or n == "print.html":
                 continue
             with open(os.path.join(self.out, n), encoding="utf-8") as f:
                 ids = re.findall(r'<h[23] id="([^"]+)"', f.read())
