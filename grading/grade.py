@@ -45,7 +45,7 @@ QEMU_SLACK_PER_JOB = 150
 QEMU_SLACK = 300
 
 LAB_KEYS = {"number", "title", "vmm", "unit"}
-UNIT_KEYS = {"points", "timeout", "what", "lab"}
+UNIT_KEYS = {"points", "timeout", "what", "lab", "partial"}
 GUEST_KEYS = {"points", "timeout", "what", "lab", "guest", "args", "status",
               "transcript", "stderr", "needs", "module_options"}
 CHECK_KEYS = {"command", "timeout", "what"}
@@ -53,6 +53,17 @@ NEEDS = ("kvm", "fast-kvm", "hw-kvm", "none")
 # What the needs that a software KVM cannot meet ask for.
 NEEDS_HW = {"fast-kvm": "a hardware-speed KVM",
             "hw-kvm": "a KVM that behaves as VT-x or AMD-V does"}
+# Needs probed where the test runs, by grading/needs.sh (a wrapper around
+# the VMM): a privileged userfaultfd, and room for SIZE bytes of guest RAM.
+NEEDS_PROBED_RE = re.compile(r"^(userfaultfd|mem:[0-9]+[KMG]?)$")
+NEEDS_SH = os.path.join(GRADER_ROOT, "grading", "needs.sh")
+# What needs.sh says, as the first line on stderr, when a need is unmet
+# (its exit status is then NEEDS_SKIP_STATUS).
+NEEDS_SKIP_PREFIX = b"vmmlab-needs: skipped: "
+NEEDS_SKIP_STATUS = 77
+# Keys whose value is code, where a " ;" cannot be an ini comment.
+NO_COMMENT_KEYS = {"stderr", "command"}
+INLINE_COMMENT_RE = re.compile(r"(?:^|\s);")
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 # A Check failure or error line: file:line:F|E:tcase:test:iteration: message
 CHECK_FAIL_RE = re.compile(
@@ -81,7 +92,10 @@ class Test:
     transcript: Optional[bytes] = None
     stderr_re: Optional[object] = None
     needs: str = "kvm"
+    probes: List[str] = field(default_factory=list)  # userfaultfd, mem:SIZE
     module_options: str = ""
+    # unit tests
+    partial: bool = False
     # project checks
     command: str = ""
     # outcome
@@ -98,6 +112,7 @@ class Lab:
     title: str
     path: str                   # absolute
     rel: str                    # relative to the repository root
+    root: str = ""              # the repository's absolute path
     vmm: str = ""               # relative to the repository root
     unit: str = ""
     tests: List[Test] = field(default_factory=list)
@@ -175,10 +190,31 @@ def last_line(b):
 # ---------------------------------------------------------------- test lists
 
 def ini_parser():
+    # Inline comments are taken out by strip_comments(), not here.
     return configparser.ConfigParser(interpolation=None,
-                                     inline_comment_prefixes=(";",),
                                      comment_prefixes=(";", "#"),
                                      strict=True, default_section="\0none")
+
+
+def strip_comments(cp, rel):
+    """A ';' after a space starts a comment, as in any ini file, except in
+    a value that is code (a stderr pattern, a shell command), where the
+    grader cannot tell a comment from the code: there it is an error."""
+    for name in cp.sections():
+        for key, value in cp.items(name):
+            lines = value.split("\n")
+            for i, line in enumerate(lines):
+                m = INLINE_COMMENT_RE.search(line)
+                if not m:
+                    continue
+                if key in NO_COMMENT_KEYS:
+                    raise ConfigError(
+                        "%s: [%s]: %s: a ';' after a space would start a "
+                        "comment here: write it [;] or \\; in a pattern, with no "
+                        "space before it in a command, or put the comment on a "
+                        "line of its own" % (rel, name, key))
+                lines[i] = line[:m.start()].rstrip()
+            cp.set(name, key, "\n".join(lines).strip())
 
 
 def read_ini(path, root):
@@ -191,6 +227,7 @@ def read_ini(path, root):
         raise ConfigError("%s: %s" % (rel, e.strerror))
     except (configparser.Error, UnicodeDecodeError) as e:
         raise ConfigError("%s: %s" % (rel, clean(e, 300)))
+    strip_comments(cp, rel)
     return cp, rel
 
 
@@ -210,6 +247,29 @@ def get_number(sec, key, where, default=None, integer=False):
     if not integer and v.is_integer():
         v = int(v)
     return v
+
+
+def get_bool(sec, key, where):
+    raw = sec.get(key, "no").strip().lower()
+    if raw not in ("yes", "no"):
+        raise ConfigError("%s: %s = %r (yes or no)" % (where, key, raw))
+    return raw == "yes"
+
+
+def get_needs(sec, kind, where):
+    """`needs`: one kind of KVM (kvm, fast-kvm, hw-kvm or none; by default
+    kvm, none for a cli test) and any needs probed where the test runs."""
+    words = sec.get("needs", "").split()
+    kinds = [w for w in words if w in NEEDS]
+    probes = [w for w in words if w not in NEEDS]
+    for w in probes:
+        if not NEEDS_PROBED_RE.match(w):
+            raise ConfigError("%s: needs: unknown '%s' (one of: %s, and "
+                              "userfaultfd, mem:SIZE)" % (where, w, ", ".join(NEEDS)))
+    if len(kinds) > 1:
+        raise ConfigError("%s: needs: %s: one of %s at most" % (
+            where, " and ".join(kinds), ", ".join(NEEDS)))
+    return (kinds[0] if kinds else "none" if kind == "cli" else "kvm"), probes
 
 
 def get_since(sec, where, number):
@@ -247,7 +307,8 @@ def built_in(value, build, where):
 def load_lab(root, number, path, build=None):
     ini = os.path.join(path, "tests", "grade.ini")
     cp, rel = read_ini(ini, root)
-    lab = Lab(number=number, title="", path=path, rel=os.path.relpath(path, root))
+    lab = Lab(number=number, title="", path=path, rel=os.path.relpath(path, root),
+              root=os.path.abspath(root))
     if not cp.has_section("lab"):
         raise ConfigError("%s: missing the [lab] section" % rel)
     sec = cp["lab"]
@@ -284,6 +345,7 @@ def load_lab(root, number, path, build=None):
             check_keys(sec, UNIT_KEYS, where)
             if not lab.unit:
                 raise ConfigError("%s: a unit test needs 'unit' in [lab]" % where)
+            t.partial = get_bool(sec, "partial", where)
         else:
             check_keys(sec, GUEST_KEYS, where)
             load_guest(t, sec, where, lab, root)
@@ -305,9 +367,7 @@ def load_guest(t, sec, where, lab, root):
         raise ConfigError("%s: args: %s" % (where, e))
     t.status = get_number(sec, "status", where, integer=True)
     # A cli test exercises the command line and normally needs no KVM.
-    t.needs = sec.get("needs", "none" if t.kind == "cli" else "kvm").strip()
-    if t.needs not in NEEDS:
-        raise ConfigError("%s: needs = %s (one of: %s)" % (where, t.needs, ", ".join(NEEDS)))
+    t.needs, t.probes = get_needs(sec, t.kind, where)
     t.module_options = sec.get("module_options", "").strip()
     if sec.get("transcript"):
         path = os.path.join("guests", sec["transcript"].strip())
@@ -571,18 +631,26 @@ def run_qemu_bounded(mod, jobs, root, opts):
 
 # ---------------------------------------------------------------- judging
 
-def make_job(t, lab):
+def make_job(t, lab, program=None):
+    """The job that runs test t: its VMM or unit-test runner, or `program`
+    instead (a path relative to the repository: a mutant's VMM)."""
     if t.kind == "unit":
         suite = t.name.partition(".")[2]
-        return Job(name=t.name, argv=[lab.unit], timeout=t.timeout,
+        return Job(name=t.name, argv=[program or lab.unit], timeout=t.timeout,
                    env={"CK_RUN_SUITE": suite, "CK_FORK": "yes",
                         "CK_VERBOSITY": "normal"})
     if t.kind == "check":
         return Job(name=t.name, argv=["/bin/sh", "-c", t.command],
                    timeout=t.timeout, output_cap=CHECK_OUTPUT_CAP)
-    argv = [lab.vmm] + t.args
+    argv = [program or lab.vmm] + t.args
     if t.guest:
         argv.append(os.path.join("guests", "out", t.guest))
+    if t.probes:
+        # Probed where the job runs: on this machine or in the lab machine.
+        sh = NEEDS_SH
+        if lab.root and not os.path.relpath(sh, lab.root).startswith(".."):
+            sh = os.path.relpath(sh, lab.root)
+        argv = ["/bin/sh", sh] + t.probes + ["--"] + argv
     return Job(name=t.name, argv=argv, timeout=t.timeout,
                module_options=t.module_options)
 
@@ -604,6 +672,26 @@ def missing_file(t, lab, root):
 
 def is_leftover(reason):
     return reason.startswith("left ")
+
+
+def probe_skip(t, r):
+    """"skipped: why" when grading/needs.sh found a need of t unmet where
+    it ran, else ""."""
+    if (not t.probes or r.signal is not None or r.reason or
+            r.status != NEEDS_SKIP_STATUS or
+            not r.stderr.startswith(NEEDS_SKIP_PREFIX)):
+        return ""
+    return "skipped: " + first_line(r.stderr[len(NEEDS_SKIP_PREFIX):])
+
+
+def checks_passed(r):
+    """(passed, total) from Check's summary line, or None."""
+    text = (r.stdout + b"\n" + r.stderr).decode("utf-8", "backslashreplace")
+    s = CHECK_SUMMARY_RE.search(text)
+    if not s or r.signal is not None or r.reason:
+        return None
+    total = int(s.group(1))
+    return max(0, total - int(s.group(2)) - int(s.group(3))), total
 
 
 def judge(t, r):
@@ -688,6 +776,11 @@ def settle(t, r, why):
     t.reason = clean(why)
     if why:
         t.result, t.earned = "FAIL", 0
+        got = checks_passed(r) if t.partial else None
+        if got and got[1]:
+            # partial = yes: points x passed checks / checks, to 0.01.
+            t.earned = round(t.points * got[0] / got[1], 2)
+            t.reason = clean("%d of %d checks passed; %s" % (got[0], got[1], why))
     else:
         t.result, t.earned = "PASS", t.points
 
@@ -784,6 +877,8 @@ def grade_tests(rep, tests, lab, choice, root, opts, width):
                 t.reason = clean("skipped: " + (last_line(r.stdout) or
                                                 last_line(r.stderr) or
                                                 "the check could not run here"))
+            elif probe_skip(t, r):
+                t.detail, t.result, t.reason = r, "SKIP", clean(probe_skip(t, r))
             else:
                 settle(t, r, judge(t, r))
         elif where == "qemu":
@@ -794,7 +889,12 @@ def grade_tests(rep, tests, lab, choice, root, opts, width):
                 jobs = [u.job for u, w in plan if w == "qemu"]
                 qemu_results = run_qemu_bounded(choice.qemu, jobs, root, opts)
             r = qemu_results[t.name]
-            settle(t, r, judge(t, r))
+            if probe_skip(t, r):
+                t.detail = r
+                t.result = "SKIP"
+                t.reason = clean(probe_skip(t, r) + " (in the lab machine)")
+            else:
+                settle(t, r, judge(t, r))
         table_row(rep, t, width)
 
 

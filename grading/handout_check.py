@@ -8,8 +8,10 @@ For each lab (DESIGN.md, "Exercises and handouts"):
   (b) the lab's handout (handout.py --lab N, which also proves that no
       reference body of an exercise is left in it) builds without warnings;
   (c) graded, the handout fails exactly the tests named on its exercises'
-      `Tests:` lines, each with a reason and none by hanging, and passes all
-      the others; the grader itself finishes normally.
+      `Tests:` lines, each with a reason and none by hanging, and earning
+      nothing (a `partial = yes` suite must not pay for checks the stub
+      passes), and passes all the others; the grader itself finishes
+      normally.
 Skipped tests prove nothing either way: they are listed, loudly. Without
 --lab, the whole-repository handout is also generated (markers of every
 stage, final/ included, and the leak check). Exit status 1 when an
@@ -264,6 +266,11 @@ def check_handout(root, lab, tmp, keep):
             elif any(p.search(why) for p, _ in UNCLEAN):
                 what = [w for p, w in UNCLEAN if p.search(why)][0]
                 lab.violate("handout: %s %s on the stub: %s" % (n, what, why))
+            elif t.get("score"):
+                lab.violate("handout: %s earns %s of %s points on the stub "
+                            "(partial credit for checks the stub passes: "
+                            "give them a suite of their own, or drop partial)"
+                            % (n, t["score"], t.get("max_score")))
             else:
                 failed_ok += 1
                 say("  %-10s %s fails: %s" % ("", n, why))

@@ -244,10 +244,9 @@ def run_mutant(job):
         for t in tests:
             argv0 = os.path.relpath(os.path.join(tree, _worker["unit"] if t.kind == "unit"
                                                  else _worker["vmm"]), root)
-            j = grade.make_job(t, _worker["lab"])
-            j.argv[0] = argv0
+            j = grade.make_job(t, _worker["lab"], program=argv0)
             r = host_runner.run_job(j, root)
-            why = grade.judge(t, r)
+            why = "" if grade.probe_skip(t, r) else grade.judge(t, r)
             if why:
                 return index, "killed", "%s: %s" % (t.name, grade.clean(why, 120)), ""
         vmm = ""
@@ -373,10 +372,10 @@ class LabRun:
                 if t.name in seen:
                     continue
                 seen.add(t.name)
-                j = grade.make_job(t, self.lab)
-                j.argv[0] = os.path.relpath(os.path.join(
-                    tree, self.unit_rel if t.kind == "unit" else self.vmm_rel), self.root)
-                why = grade.judge(t, host_runner.run_job(j, self.root))
+                j = grade.make_job(t, self.lab, program=os.path.relpath(os.path.join(
+                    tree, self.unit_rel if t.kind == "unit" else self.vmm_rel), self.root))
+                r = host_runner.run_job(j, self.root)
+                why = "" if grade.probe_skip(t, r) else grade.judge(t, r)
                 if why:
                     raise Fail("the reference fails %s: %s" % (t.name, grade.clean(why)))
 
@@ -433,8 +432,8 @@ class LabRun:
             if w is None:
                 where[k] = (None, skip)
                 continue
-            j = grade.make_job(t, self.lab)
-            j.argv[0] = os.path.relpath(o.vmm if o is not None else ref, self.root)
+            j = grade.make_job(t, self.lab, program=os.path.relpath(
+                o.vmm if o is not None else ref, self.root))
             j.name = "%s/%s" % (k[0], t.name)
             jobs.append((k, w, t, j))
         qemu = [j for _, w, _, j in jobs if w == "qemu"]
@@ -444,7 +443,8 @@ class LabRun:
                                               {"log": log}))
         for k, w, t, j in jobs:
             r = got[j.name] if w == "qemu" else host_runner.run_job(j, self.root)
-            where[k] = (w, grade.judge(t, r))
+            skip = grade.probe_skip(t, r)
+            where[k] = (None, skip) if skip else (w, grade.judge(t, r))
         return where
 
 

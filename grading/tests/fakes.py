@@ -95,6 +95,11 @@ if suite == "bad":
     print("50%%: Checks: 2, Failures: 1, Errors: 0")
     print("test_sum.c:42:F:core:test_sum:0: Assertion 'sum(1, 1) == 3' failed: sum(1, 1) == 2, 3 == 3")
     sys.exit(1)
+if suite == "partial":              # 5 of 8 checks pass
+    print("Running suite(s): partial")
+    print("62%%: Checks: 8, Failures: 2, Errors: 1")
+    print("test_x.c:7:F:core:test_x:0: Assertion 'x == 1' failed: x == 0, 1 == 1")
+    sys.exit(1)
 if suite == "crash":
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     os.kill(os.getpid(), signal.SIGSEGV)

@@ -530,6 +530,143 @@ class TestSkip(GraderCase):
         self.assertEqual(self.closing(run), "3 passed, 0 failed, 1 skipped")
 
 
+class TestPartial(GraderCase):
+    """partial = yes: points x passed checks / checks, from Check's summary."""
+
+    def test_partial_credit(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [unit.partial]
+            points = 8
+            partial = yes
+            [unit.bad]
+            points = 3
+            partial = yes
+            [unit.good]
+            points = 2
+            partial = yes
+            [unit.crash]
+            points = 1
+            partial = yes
+            [unit.missing]
+            points = 1
+            partial = yes
+            """)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.status, 1)
+        # 8 checks, 2 failures and 1 error: 5 passed, 8 x 5/8 = 5.
+        self.assertEqual(run.row("unit.partial")[:2], ("5/8", "FAIL"))
+        self.assertTrue(run.row("unit.partial")[2].startswith(
+            "5 of 8 checks passed; test_x (test_x.c:7): Assertion"), run.row("unit.partial"))
+        # 1 of 2: 3 x 1/2 = 1.5, to the hundredth.
+        self.assertEqual(run.row("unit.bad")[:2], ("1.5/3", "FAIL"))
+        self.assertEqual(run.row("unit.good"), ("2/2", "PASS", ""))
+        # No summary (a crash), or no check run: nothing.
+        self.assertEqual(run.row("unit.crash")[:2], ("0/1", "FAIL"))
+        self.assertEqual(run.row("unit.missing")[:2], ("0/1", "FAIL"))
+        self.assertIn("Score: 8.5/15", run.lines)
+        self.assertEqual(self.closing(run), "1 passed, 4 failed")
+        t = run.test("unit.partial")
+        self.assertEqual((t["score"], t["max_score"], t["status"]), (5, 8, "failed"))
+        self.assertEqual(run.json["score"], 8.5)
+
+    def test_without_partial_all_or_nothing(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [unit.partial]
+            points = 8
+            partial = no
+            """)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.row("unit.partial")[:2], ("0/8", "FAIL"))
+        self.assertTrue(run.row("unit.partial")[2].startswith("test_x (test_x.c:7)"))
+
+
+def fake_proc(root, overcommit=0, unprivileged_uffd=0, capeff=0, mem_kb=4 << 20):
+    """A stand-in for /proc and /dev for grading/needs.sh."""
+    d = os.path.join(root, "fakeproc")
+    fakes.write(os.path.join(d, "sys", "vm", "overcommit_memory"), "%d\n" % overcommit)
+    fakes.write(os.path.join(d, "sys", "vm", "unprivileged_userfaultfd"),
+                "%d\n" % unprivileged_uffd)
+    fakes.write(os.path.join(d, "self", "status"),
+                "Name:\tsh\nCapEff:\t%016x\n" % capeff)
+    fakes.write(os.path.join(d, "meminfo"), "MemTotal:       %d kB\n" % mem_kb)
+    return {"VMMLAB_NEEDS_PROC": d, "VMMLAB_NEEDS_DEV": d}
+
+
+class TestNeedsProbed(GraderCase):
+    """needs = userfaultfd, mem:SIZE: probed by grading/needs.sh where the
+    test runs; unmet, the test is skipped with the reason."""
+
+    def lab(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [guest.demand]
+            points = 4
+            guest = hello.bin
+            args = --mem 16M   ; an ini comment, as ever, after a space
+            status = 0
+            transcript = hello/expected.txt
+            needs = userfaultfd mem:5G
+            [guest.big]
+            points = 3
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            needs = mem:5G
+            [guest.small]
+            points = 1
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            needs = mem:1M
+            [cli.big]
+            points = 1
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            needs = none mem:5G
+            [guest.semicolon]
+            points = 1
+            guest = semi.bin
+            status = 0
+            stderr = ^a\\; b[;] c$
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        fakes.make_guest(self.root, "semi", "err a; b; c\nexit 0\n")
+
+    def test_unmet_needs_skip(self):
+        self.lab()
+        run = self.grade("--lab", "1", "--runner", "host", env=fake_proc(self.root))
+        self.assertEqual(run.status, 0, run.out + run.err)
+        uffd = ("skipped: needs a userfaultfd that sees KVM's faults: root or "
+                "CAP_SYS_PTRACE, sysctl vm.unprivileged_userfaultfd=1, or "
+                "read-write /dev/userfaultfd")
+        mem = ("skipped: needs room for 5G of guest RAM: this machine has less, "
+               "and vm.overcommit_memory is not 1")
+        self.assertEqual(run.row("guest.demand"), ("0/4", "SKIP", uffd))
+        self.assertEqual(run.row("guest.big"), ("0/3", "SKIP", mem))
+        self.assertEqual(run.row("cli.big"), ("0/1", "SKIP", mem))
+        self.assertEqual(run.row("guest.small"), ("1/1", "PASS", ""))
+        self.assertEqual(run.row("guest.semicolon"), ("1/1", "PASS", ""))
+        self.assertEqual(self.closing(run), "2 passed, 0 failed, 3 skipped")
+        self.assertEqual(run.test("guest.demand")["extra_data"]["result"], "skipped")
+
+    def test_met_needs_run(self):
+        self.lab()
+        for env in (fake_proc(self.root, overcommit=1, unprivileged_uffd=1),
+                    fake_proc(self.root, capeff=1 << 19, mem_kb=6 << 20)):
+            run = self.grade("--lab", "1", "--runner", "host", env=env)
+            self.assertEqual(run.status, 0, run.out + run.err)
+            self.assertEqual(self.closing(run), "5 passed, 0 failed")
+
+    def test_a_failing_vmm_still_fails(self):
+        """Status 77 from the VMM itself (a guest's exit code 38) is not a skip."""
+        self.lab()
+        fakes.make_guest(self.root, "hello", "exit 77\n")
+        run = self.grade("--lab", "1", "--runner", "host",
+                         env=fake_proc(self.root, overcommit=1, unprivileged_uffd=1))
+        self.assertEqual(run.row("guest.big")[:2], ("0/3", "FAIL"))
+        self.assertEqual(run.row("guest.big")[2], "exit status 77, expected 0")
+
+
 class TestAll(GraderCase):
     def test_all_labs_then_checks(self):
         # `lab` says which lab a test starts in: this one or an earlier one
@@ -638,7 +775,18 @@ class TestBadInput(GraderCase):
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = zero\n",
              "status = 'zero' is not an integer"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nneeds = gpu\n",
-             "needs = gpu (one of: kvm, fast-kvm, hw-kvm, none)"),
+             "[guest.x]: needs: unknown 'gpu' (one of: kvm, fast-kvm, hw-kvm, none, "
+             "and userfaultfd, mem:SIZE)"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nneeds = mem:5T\n",
+             "[guest.x]: needs: unknown 'mem:5T'"),
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nneeds = kvm none\n",
+             "[guest.x]: needs: kvm and none: one of"),
+            (LAB_HEAD + "[unit.x]\npoints = 1\npartial = maybe\n",
+             "[unit.x]: partial = 'maybe' (yes or no)"),
+            # A ';' after a space in a pattern would silently cut it short.
+            (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\n"
+             "stderr = ^vmm: a ;b$\n",
+             "[guest.x]: stderr: a ';' after a space would start a comment here"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nstderr = (\n",
              "stderr: bad regular expression"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\n"
@@ -674,6 +822,15 @@ class TestBadInput(GraderCase):
         self.assertEqual(run.status, 2)
         os.makedirs(os.path.join(self.root, "labs", "04-empty"))
         self.bad(ok, "labs/04-empty has no tests/grade.ini", "--lab", "4")
+
+    def test_semicolon_in_a_command(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + "[unit.good]\npoints = 1\n")
+        fakes.write(os.path.join(self.root, "grading", "project.ini"),
+                    "[check.x]\ncommand = true ; false\n")
+        run = self.grade("--all", "--runner", "host")
+        self.assertEqual(run.status, 2)
+        self.assertIn("grading/project.ini: [check.x]: command: a ';' after a "
+                      "space would start a comment here", run.err)
 
     def test_bad_project_ini(self):
         fakes.make_lab(self.root, "01-fake", LAB_HEAD + "[unit.good]\npoints = 1\n")
@@ -760,6 +917,37 @@ class TestLabMachine(GraderCase):
             "cli.bad-option": ("PASS", ""),
             "guest.exit": ("FAIL", "the lab machine returned no result"),
         })
+
+    def test_needs_probed_in_the_lab_machine(self):
+        lab = self.lab()
+        t = [t for t in lab.tests if t.name == "guest.hello"][0]
+        t.probes = ["userfaultfd", "mem:5G"]
+        job = grade.make_job(t, lab)
+        # The probe runs where the job runs: it is part of the job.
+        self.assertEqual(job.argv[:5], ["/bin/sh", grade.NEEDS_SH, "userfaultfd",
+                                        "mem:5G", "--"])
+        self.assertEqual(job.argv[5], "labs/01-fake/build/vmm")
+
+        def answer(job):
+            if job.name == "guest.hello":
+                return grade.JobResult(job.name, 77, None, b"",
+                                       b"vmmlab-needs: skipped: no room here\n")
+            if job.name == "guest.exit":
+                return grade.JobResult(job.name, 3, None, b"", b"")
+            return None
+        rep = grade.Report()
+        choice = grade.Choice("qemu", "test", False, "", "", qemu=FakeLabMachine(answer))
+        out = open(os.devnull, "w")
+        saved, sys.stdout = sys.stdout, out
+        try:
+            grade.grade_tests(rep, lab.tests, lab, choice, self.root, {}, 20)
+        finally:
+            sys.stdout = saved
+            out.close()
+        got = {t.name: (t.result, t.reason) for t in lab.tests}
+        self.assertEqual(got["guest.hello"],
+                         ("SKIP", "skipped: no room here (in the lab machine)"))
+        self.assertEqual(got["guest.exit"], ("PASS", ""))
 
     def test_stuck_lab_machine_is_bounded(self):
         saved = grade.QEMU_SLACK, grade.QEMU_SLACK_PER_JOB

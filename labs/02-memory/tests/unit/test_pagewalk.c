@@ -707,24 +707,21 @@ START_TEST(bad_calls)
 }
 END_TEST
 
+/*
+ * Two suites: the walks that go through exercise 2.walker (the rights
+ * check and the 4-level walk), and the rest of the walker, which the
+ * exercise leaves alone, so that unit.pagewalk's partial credit pays for
+ * the exercise only (grading/README.md, "partial").
+ */
 Suite *pagewalk_suite(void)
 {
 	Suite *s = suite_create("pagewalk");
 	TCase *tc = tcase_create("pagewalk");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, mode_from_registers);
-	tcase_add_test(tc, no_paging);
-	tcase_add_test(tc, p32_4k);
-	tcase_add_test(tc, p32_4m);
-	tcase_add_test(tc, p32_no_pse);
-	tcase_add_test(tc, p32_not_present);
 	tcase_add_test(tc, p32_rights);
 	tcase_add_test(tc, p32_wp_clear);
 	tcase_add_test(tc, p32_smep);
-	tcase_add_test(tc, pae_translate);
-	tcase_add_test(tc, pae_pdpte);
-	tcase_add_test(tc, pae_reserved);
 	tcase_add_test(tc, pae_nx);
 	tcase_add_test(tc, pae_rights);
 	tcase_add_test(tc, l4_4k);
@@ -734,6 +731,25 @@ Suite *pagewalk_suite(void)
 	tcase_add_test(tc, l4_reserved);
 	tcase_add_test(tc, l4_rights);
 	tcase_add_test(tc, bad_calls);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+Suite *pagewalk_modes_suite(void)
+{
+	Suite *s = suite_create("pagewalk-modes");
+	TCase *tc = tcase_create("pagewalk-modes");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, mode_from_registers);
+	tcase_add_test(tc, no_paging);
+	tcase_add_test(tc, p32_4k);
+	tcase_add_test(tc, p32_4m);
+	tcase_add_test(tc, p32_no_pse);
+	tcase_add_test(tc, p32_not_present);
+	tcase_add_test(tc, pae_translate);
+	tcase_add_test(tc, pae_pdpte);
+	tcase_add_test(tc, pae_reserved);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -23,6 +23,7 @@ Suite *msr_suite(void);
 Suite *options_suite(void);
 Suite *pagetable_suite(void);
 Suite *pagewalk_suite(void);
+Suite *pagewalk_modes_suite(void);
 Suite *realmode_suite(void);
 Suite *stringio_suite(void);
 Suite *testdev_suite(void);

@@ -26,6 +26,7 @@ Suite *options_suite(void);
 Suite *pagetable_suite(void);
 /* @@ 02 */
 Suite *pagewalk_suite(void);
+Suite *pagewalk_modes_suite(void);
 /* @@ end */
 Suite *realmode_suite(void);
 Suite *stringio_suite(void);
