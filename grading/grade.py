@@ -49,6 +49,8 @@ UNIT_KEYS = {"points", "timeout", "what", "lab", "partial"}
 GUEST_KEYS = {"points", "timeout", "what", "lab", "guest", "args", "status",
               "transcript", "stderr", "needs", "module_options"}
 CHECK_KEYS = {"command", "timeout", "what"}
+HINT_KEYS = {"lab", "tests", "match", "status", "say"}
+HINT_MAX = 300              # characters in a hint
 NEEDS = ("kvm", "fast-kvm", "hw-kvm", "none")
 # What the needs that a software KVM cannot meet ask for.
 NEEDS_HW = {"fast-kvm": "a hardware-speed KVM",
@@ -62,7 +64,7 @@ NEEDS_SH = os.path.join(GRADER_ROOT, "grading", "needs.sh")
 NEEDS_SKIP_PREFIX = b"vmmlab-needs: skipped: "
 NEEDS_SKIP_STATUS = 77
 # Keys whose value is code, where a " ;" cannot be an ini comment.
-NO_COMMENT_KEYS = {"stderr", "command"}
+NO_COMMENT_KEYS = {"stderr", "command", "match"}
 INLINE_COMMENT_RE = re.compile(r"(?:^|\s);")
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 # A Check failure or error line: file:line:F|E:tcase:test:iteration: message
@@ -85,6 +87,8 @@ class Test:
     what: str = ""
     lab: object = None          # the lab's number, "final", or "project"
     since: Optional[int] = None  # the lab the test starts in (key `lab`)
+    # An earlier lab's test, run again in a later lab: reported, no points.
+    regression: bool = False
     # guest tests
     guest: str = ""
     args: List[str] = field(default_factory=list)
@@ -102,6 +106,7 @@ class Test:
     result: str = ""            # "PASS", "FAIL" or "SKIP"
     earned: float = 0
     reason: str = ""
+    hint: str = ""              # what the evidence points to, from a [hint.*]
     detail: Optional[JobResult] = None
     job: Optional[Job] = None
 
@@ -116,6 +121,18 @@ class Lab:
     vmm: str = ""               # relative to the repository root
     unit: str = ""
     tests: List[Test] = field(default_factory=list)
+    hints: List["Hint"] = field(default_factory=list)
+
+
+@dataclass
+class Hint:
+    """A `[hint.NAME]` section: what a failure with this evidence most
+    likely means (grading/README.md, "Hints")."""
+    name: str
+    say: str
+    tests: List[str] = field(default_factory=list)   # empty: any test
+    match: Optional[object] = None                   # searched in stdout and stderr
+    status: Optional[int] = None
 
 
 # ---------------------------------------------------------------- text helpers
@@ -325,14 +342,18 @@ def load_lab(root, number, path, build=None):
     if sec.get("unit"):
         lab.unit = os.path.normpath(os.path.join(lab.rel, built_in(sec["unit"], build, where)))
 
+    hints = []
     for name in cp.sections():
         if name == "lab":
             continue
         where = "%s: [%s]" % (rel, name)
         kind, _, short = name.partition(".")
+        if kind == "hint" and NAME_RE.match(short):
+            hints.append((name, where))
+            continue
         if kind not in ("unit", "guest", "cli") or not NAME_RE.match(short):
             raise ConfigError("%s: a test section is named unit.<suite>, guest.<name> "
-                              "or cli.<name>" % where)
+                              "or cli.<name> (or hint.<name> for a hint)" % where)
         sec = cp[name]
         t = Test(name=name, kind=kind, lab=lab.number,
                  points=get_number(sec, "points", where),
@@ -341,6 +362,9 @@ def load_lab(root, number, path, build=None):
         if t.timeout <= 0:
             raise ConfigError("%s: timeout must be more than 0" % where)
         t.since = get_since(sec, where, lab.number)
+        # In a lab (not final/), an earlier lab's test is regression.
+        t.regression = (isinstance(lab.number, int) and t.since is not None
+                        and t.since < lab.number)
         if kind == "unit":
             check_keys(sec, UNIT_KEYS, where)
             if not lab.unit:
@@ -352,7 +376,35 @@ def load_lab(root, number, path, build=None):
         lab.tests.append(t)
     if not lab.tests:
         raise ConfigError("%s: no tests" % rel)
+    names = {t.name for t in lab.tests}
+    for name, where in hints:
+        lab.hints.append(load_hint(cp[name], name, where, lab, names))
     return lab
+
+
+def load_hint(sec, name, where, lab, names):
+    """A [hint.NAME] section: `say` when a failed test shows the evidence
+    (`match`, a regular expression searched in its stdout and stderr, and
+    `status`, its exit status), for the `tests` named (any, if none)."""
+    check_keys(sec, HINT_KEYS, where)
+    get_since(sec, where, lab.number)
+    h = Hint(name=name, say=clean(sec.get("say", ""), HINT_MAX))
+    if not h.say:
+        raise ConfigError("%s: missing 'say'" % where)
+    h.tests = sec.get("tests", "").split()
+    for t in h.tests:
+        if t not in names:
+            raise ConfigError("%s: tests: %s is not a test of this list" % (where, t))
+    if sec.get("match"):
+        try:
+            h.match = re.compile(sec["match"], re.M)
+        except re.error as e:
+            raise ConfigError("%s: match: bad regular expression: %s" % (where, e))
+    if sec.get("status", "").strip():
+        h.status = get_number(sec, "status", where, integer=True)
+    if h.match is None and h.status is None:
+        raise ConfigError("%s: a hint needs 'match' or 'status' (its evidence)" % where)
+    return h
 
 
 def load_guest(t, sec, where, lab, root):
@@ -783,6 +835,27 @@ def settle(t, r, why):
             t.reason = clean("%d of %d checks passed; %s" % (got[0], got[1], why))
     else:
         t.result, t.earned = "PASS", t.points
+    if t.regression:
+        t.earned = 0
+
+
+def find_hint(t, r, hints):
+    """The first hint whose evidence the failed run r of test t shows."""
+    if t.result != "FAIL" or r is None:
+        return ""
+    text = None
+    for h in hints:
+        if h.tests and t.name not in h.tests:
+            continue
+        if h.status is not None and (r.signal is not None or r.status != h.status):
+            continue
+        if h.match is not None:
+            if text is None:
+                text = (r.stdout + b"\n" + r.stderr).decode("utf-8", "backslashreplace")
+            if not h.match.search(text):
+                continue
+        return h.say
+    return ""
 
 
 # ---------------------------------------------------------------- the report
@@ -805,9 +878,12 @@ def table_head(rep, width):
 
 
 def table_row(rep, t, width):
-    pts = "-" if t.kind == "check" else "%s/%s" % (fmt_num(t.earned), fmt_num(t.points))
+    pts = ("-" if t.kind == "check" or t.regression
+           else "%s/%s" % (fmt_num(t.earned), fmt_num(t.points)))
     line = "  %-*s  %7s  %-6s  %s" % (width, t.name, pts, t.result, t.reason)
     rep.say(line.rstrip())
+    if t.hint:
+        rep.say("      hint: %s" % t.hint)
     if rep.verbose and t.result == "FAIL" and t.job is not None:
         env = ["%s=%s" % kv for kv in sorted(t.job.env.items())]
         rep.say("      run: %s" % clean(shlex.join(env + t.job.argv), 300))
@@ -822,10 +898,15 @@ def table_row(rep, t, width):
                 rep.say("        " + clean(l, 200))
 
 
+def scored(t):
+    """Does t count in a score? Not a project check, nor regression."""
+    return t.kind != "check" and not t.regression
+
+
 def score_line(tests, label=""):
-    earned = sum(t.earned for t in tests if t.kind != "check")
-    total = sum(t.points for t in tests if t.kind != "check")
-    skipped = [t for t in tests if t.result == "SKIP" and t.kind != "check"]
+    earned = sum(t.earned for t in tests if scored(t))
+    total = sum(t.points for t in tests if scored(t))
+    skipped = [t for t in tests if t.result == "SKIP" and scored(t)]
     line = "Score: %s/%s" % (fmt_num(earned), fmt_num(total))
     if label:
         line += " " + label
@@ -852,8 +933,9 @@ def skip_banner(rep, tests):
     rep.say(bar)
 
 
-def grade_tests(rep, tests, lab, choice, root, opts, width):
-    """Run and print the tests of one lab (or the project checks) in order."""
+def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
+    """Run and print the tests of one lab (or the project checks) in order;
+    boundary = (i, f): call f() before printing tests[i]."""
     plan = []
     for t in tests:
         where, skip = target(t, choice)
@@ -867,7 +949,10 @@ def grade_tests(rep, tests, lab, choice, root, opts, width):
         plan.append((t, where))
 
     qemu_results = None
-    for t, where in plan:
+    hints = lab.hints if lab else []
+    for i, (t, where) in enumerate(plan):
+        if boundary and i == boundary[0]:
+            boundary[1]()
         if where == "host":
             job = t.job = make_job(t, lab)
             r = host_runner.run_jobs([job], root, opts)[0]
@@ -895,7 +980,61 @@ def grade_tests(rep, tests, lab, choice, root, opts, width):
                 t.reason = clean(probe_skip(t, r) + " (in the lab machine)")
             else:
                 settle(t, r, judge(t, r))
+        if t.result == "FAIL":
+            t.hint = find_hint(t, t.detail, hints)
         table_row(rep, t, width)
+
+
+def in_order(lab):
+    """The lab's own tests, then the earlier labs' (regression)."""
+    return ([t for t in lab.tests if not t.regression] +
+            [t for t in lab.tests if t.regression])
+
+
+def regression_heading(tests):
+    labs = sorted({t.since for t in tests})
+    names = ", ".join("%02d" % n for n in labs)
+    return "Regression: lab%s %s's tests, run again (no points)" % (
+        "s" if len(labs) > 1 else "", names)
+
+
+def regression_line(tests):
+    passed = sum(t.result == "PASS" for t in tests)
+    failed = sum(t.result == "FAIL" for t in tests)
+    skipped = sum(t.result == "SKIP" for t in tests)
+    line = "Regression: %d passed, %d failed" % (passed, failed)
+    if skipped:
+        line += ", %d skipped" % skipped
+    return line
+
+
+def grade_lab(rep, lab, choice, root, opts, width):
+    """A lab's own tests and its score, then its regression tests."""
+    tests = in_order(lab)
+    own = [t for t in tests if not t.regression]
+    regression = [t for t in tests if t.regression]
+
+    def more_hint():
+        if not rep.verbose and any(t.result == "FAIL" for t in own):
+            rep.say("(-v shows how each failed test was run and what it printed)")
+
+    def between():
+        more_hint()
+        rep.say(score_line(own))
+        rep.say()
+        rep.say(regression_heading(regression))
+        table_head(rep, width)
+
+    table_head(rep, width)
+    grade_tests(rep, tests, lab, choice, root, opts, width,
+                boundary=(len(own), between) if regression else None)
+    if regression:
+        if not rep.verbose and any(t.result == "FAIL" for t in regression):
+            rep.say("(-v shows how each failed test was run and what it printed)")
+        rep.say(regression_line(regression))
+    else:
+        more_hint()
+        rep.say(score_line(own))
 
 
 def lab_heading(lab):
@@ -906,19 +1045,24 @@ def lab_heading(lab):
 
 def result_json(rep, labs, checks):
     tests = []
-    for t in [t for lab in labs for t in lab.tests] + checks:
+    for t in [t for lab in labs for t in in_order(lab)] + checks:
+        extra = {"result": {"PASS": "passed", "FAIL": "failed",
+                            "SKIP": "skipped"}[t.result],
+                 "lab": t.lab, "what": t.what}
+        if t.regression:
+            extra["regression"] = t.since
+        if t.hint:
+            extra["hint"] = t.hint
         tests.append({
             "name": t.name,
             "score": t.earned,
-            "max_score": t.points,
+            "max_score": 0 if t.regression else t.points,
             "status": "passed" if t.result == "PASS" else "failed",
-            "output": t.reason,
-            "extra_data": {"result": {"PASS": "passed", "FAIL": "failed",
-                                      "SKIP": "skipped"}[t.result],
-                           "lab": t.lab, "what": t.what},
+            "output": t.reason + ("\nhint: " + t.hint if t.hint else ""),
+            "extra_data": extra,
         })
     return {
-        "score": sum(t.earned for lab in labs for t in lab.tests),
+        "score": sum(t.earned for lab in labs for t in lab.tests if scored(t)),
         "output": rep.text(),
         "tests": tests,
     }
@@ -1010,11 +1154,7 @@ def main(argv=None):
         rep.say()
         if args.all:
             rep.say(lab_heading(lab))
-        table_head(rep, width)
-        grade_tests(rep, lab.tests, lab, choice, root, opts, width)
-        if not args.verbose and any(t.result == "FAIL" for t in lab.tests):
-            rep.say("(-v shows how each failed test was run and what it printed)")
-        rep.say(score_line(lab.tests))
+        grade_lab(rep, lab, choice, root, opts, width)
     if checks:
         rep.say()
         rep.say("Project checks (no points)")

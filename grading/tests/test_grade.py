@@ -727,17 +727,24 @@ timeout = 1
                                  "Lab 02: fake lab (labs/02-second)"])
         self.assertIn("Final: the whole VMM (final)", run.lines)
         self.assertIn("Score: 2/3", run.lines)
-        self.assertIn("Score: 10/10", run.lines)
-        self.assertIn("Score: 17/18 (all labs)", run.lines)
+        # Lab 02's score is its own tests'; lab 01's guest.hello runs again
+        # as regression, with no points.
+        self.assertIn("Score: 4/4", run.lines)
+        self.assertIn("Regression: lab 01's tests, run again (no points)", run.lines)
+        self.assertIn("Regression: 1 passed, 0 failed", run.lines)
+        self.assertIn("Score: 11/12 (all labs)", run.lines)
         self.assertEqual(self.closing(run), "5 passed, 3 failed")
         j = run.json
-        self.assertEqual(j["score"], 17)
+        self.assertEqual(j["score"], 11)
         self.assertEqual([(t["name"], t["extra_data"]["lab"]) for t in j["tests"]],
                          [("guest.hello", 1), ("unit.bad", 1), ("unit.good", 2),
                           ("guest.hello", 2), ("unit.good", "final"),
                           ("check.ok", "project"),
                           ("check.fails", "project"), ("check.slow", "project")])
         self.assertEqual(run.test("check.fails")["max_score"], 0)
+        hello2 = [t for t in j["tests"] if t["name"] == "guest.hello"][1]
+        self.assertEqual((hello2["score"], hello2["max_score"]), (0, 0))
+        self.assertEqual(hello2["extra_data"]["regression"], 1)
 
     def test_only_checks_with_all(self):
         fakes.make_lab(self.root, "01-first", LAB_HEAD + "[unit.good]\npoints = 1\n")
@@ -746,6 +753,145 @@ timeout = 1
         run = self.grade("--lab", "1", "--runner", "host")
         self.assertEqual(self.closing(run), "1 passed, 0 failed")
         self.assertNotIn("check.fails", run.out)
+
+
+class TestRegression(GraderCase):
+    """A lab's score is its own tests'; the earlier labs' tests run again,
+    are reported apart and fail the run when they fail, with no points."""
+
+    def lab2(self, hello):
+        fakes.make_lab(self.root, "02-second", LAB_HEAD.replace("number = 1", "number = 2") + """
+            [guest.hello]
+            lab = 1
+            points = 6
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            [unit.good]
+            points = 4
+            lab = 2
+            [unit.bad]
+            points = 2
+            lab = 2
+            [guest.old]
+            lab = 1
+            points = 3
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            """)
+        fakes.make_guest(self.root, "hello", hello, HELLO_TXT)
+
+    def test_own_points_regression_apart(self):
+        self.lab2(HELLO)
+        run = self.grade("--lab", "2", "--runner", "host")
+        self.assertEqual(run.status, 1)
+        self.assertIn("Score: 4/6", run.lines)
+        self.assertEqual(run.row("guest.hello"), ("-", "PASS", ""))
+        self.assertEqual(run.row("guest.old"), ("-", "PASS", ""))
+        # Own tests first, then the regression heading and its tests.
+        i = run.lines.index("Score: 4/6")
+        self.assertLess(run.lines.index([l for l in run.lines if "unit.bad" in l][0]), i)
+        self.assertEqual(run.lines[i + 2], "Regression: lab 01's tests, run again (no points)")
+        self.assertIn("Regression: 2 passed, 0 failed", run.lines)
+        self.assertEqual(self.closing(run), "3 passed, 1 failed")
+        self.assertEqual(run.json["score"], 4)
+        self.assertEqual([t["name"] for t in run.json["tests"]],
+                         ["unit.good", "unit.bad", "guest.hello", "guest.old"])
+        self.assertEqual(run.test("guest.old")["max_score"], 0)
+        self.assertEqual(run.test("unit.good")["max_score"], 4)
+
+    def test_a_regression_fails_the_run(self):
+        self.lab2("out Hallo\nexit 0\n")
+        run = self.grade("--lab", "2", "--runner", "host")
+        self.assertEqual(run.status, 1)
+        self.assertEqual(run.row("guest.hello")[:2], ("-", "FAIL"))
+        self.assertIn("Regression: 1 passed, 1 failed", run.lines)
+        self.assertIn("Score: 4/6", run.lines)
+        self.assertEqual(self.closing(run), "2 passed, 2 failed")
+        self.assertEqual(run.test("guest.hello")["score"], 0)
+
+
+class TestHints(GraderCase):
+    """A failed test whose evidence matches a [hint.*] says what it points to."""
+
+    def test_hints(self):
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [guest.reset]
+            points = 2
+            guest = reset.bin
+            status = 0
+            [guest.unhandled]
+            points = 2
+            guest = unhandled.bin
+            status = 4
+            [guest.other]
+            points = 1
+            guest = unhandled.bin
+            status = 0
+            [guest.fine]
+            points = 1
+            guest = fine.bin
+            status = 0
+            [unit.bad]
+            points = 1
+
+            [hint.reset]
+            tests = guest.reset guest.fine
+            match = ^vm:   cs f000 base 00000000ffff0000
+            say = exercise 1.realmode: the vCPU is still at the reset vector
+            [hint.unhandled]
+            status = 8
+            match = unhandled exit reason 2 \(IO\)
+            say = exercise 1.dispatch: an IO exit reached the unhandled-exit path
+            [hint.later]
+            status = 8
+            say = a later hint: never shown where an earlier one matched
+            [hint.unit]
+            match = sum\(1, 1\)
+            say = see sum()
+            """)
+        fakes.make_guest(self.root, "reset", "err vm: internal error\nerr vm:   cs f000 base 00000000ffff0000\nexit 4\n")
+        fakes.make_guest(self.root, "unhandled", "err vm: unhandled exit reason 2 (IO)\nexit 8\n")
+        fakes.make_guest(self.root, "fine", "err vm:   cs f000 base 00000000ffff0000\nexit 0\n")
+        run = self.grade("--lab", "1", "--runner", "host")
+        out = run.lines
+        i = out.index([l for l in out if l.startswith("  guest.reset ")][0])
+        self.assertEqual(out[i + 1], "      hint: exercise 1.realmode: the vCPU is still at the reset vector")
+        i = out.index([l for l in out if l.startswith("  guest.unhandled ")][0])
+        self.assertEqual(out[i + 1], "      hint: exercise 1.dispatch: an IO exit reached the unhandled-exit path")
+        # guest.other fails with status 8 too: the first hint that matches.
+        i = out.index([l for l in out if l.startswith("  guest.other ")][0])
+        self.assertIn("exercise 1.dispatch", out[i + 1])
+        # A passing test gets no hint, whatever it printed.
+        i = out.index([l for l in out if l.startswith("  guest.fine ")][0])
+        self.assertFalse(out[i + 1].startswith("      hint:"))
+        i = out.index([l for l in out if l.startswith("  unit.bad ")][0])
+        self.assertEqual(out[i + 1], "      hint: see sum()")
+        t = run.test("guest.reset")
+        self.assertEqual(t["extra_data"]["hint"], "exercise 1.realmode: the vCPU is still at the reset vector")
+        self.assertTrue(t["output"].endswith("\nhint: exercise 1.realmode: the vCPU is still at the reset vector"))
+        self.assertNotIn("hint", run.test("guest.fine")["extra_data"])
+
+    def test_bad_hints(self):
+        cases = [
+            ("[hint.x]\nmatch = a\n", "missing 'say'"),
+            ("[hint.x]\nsay = hello\n", "a hint needs 'match' or 'status'"),
+            ("[hint.x]\nsay = s\nmatch = (\n", "match: bad regular expression"),
+            ("[hint.x]\nsay = s\nstatus = 4\ntests = unit.nope\n", "unit.nope is not a test"),
+            ("[hint.x]\nsay = s\nstatus = 4\nwhen = 3\n", "unknown key 'when'"),
+            ("[hint.x]\nsay = s\nmatch = a ; b\n", "a ';' after a space"),
+            ("[hint.x]\nsay = s\nstatus = 4\nlab = 2\n", "later than this lab"),
+        ]
+        for text, message in cases:
+            with self.subTest(text=text):
+                shutil.rmtree(self.root)
+                os.makedirs(self.root)
+                fakes.make_lab(self.root, "01-fake", LAB_HEAD + "[unit.good]\npoints = 1\n" + text)
+                run = self.grade("--lab", "1")
+                self.assertEqual(run.status, 2, run.out + run.err)
+                self.assertIn(message, run.err)
 
 
 class TestBadInput(GraderCase):
