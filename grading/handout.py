@@ -30,7 +30,8 @@ from stages import Fail  # noqa: E402
 # Never in a handout: the book quotes the reference code by name (built from
 # the handout it would quote stubs), source/ holds every lab's solution (the
 # stages are generated from it), and these tools only make sense on the
-# reference repository.
+# reference repository; nor, in a stage folder, the files of
+# STAGE_INSTRUCTOR_ONLY below.
 INSTRUCTOR_ONLY = (
     "book/",
     "source/",
@@ -283,7 +284,14 @@ class Plan:
         return [r for r in self.stubbed if r.path.startswith(stage.path + "/")]
 
 
+# In every stage folder: the equivalent mutants quote the reference's lines.
+STAGE_INSTRUCTOR_ONLY = ("tests/equivalent-mutants",)
+
+
 def _instructor_only(rel):
+    if re.match(r"^(labs/[^/]+|final)/", rel) and \
+            rel.split("/", 2 if rel.startswith("labs/") else 1)[-1] in STAGE_INSTRUCTOR_ONLY:
+        return True
     return any(rel == p or (p.endswith("/") and rel.startswith(p))
                for p in INSTRUCTOR_ONLY)
 

@@ -127,6 +127,14 @@ START_TEST(range_ends_and_room)
 		ck_assert_uint_eq(e->index | e->flags, 0);
 		ck_assert_uint_eq(e->padding[0] | e->padding[1] | e->padding[2], 0);
 	}
+	free(out);
+	/* Nothing to drop: room for every supported leaf and our two. */
+	in->entries[0].function = 0x50000001;
+	out = cpuid_build(in);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(out->nent, 4);
+	ck_assert_uint_ge(malloc_usable_size(out),
+			  sizeof(*out) + out->nent * sizeof(out->entries[0]));
 	free(in);
 	free(out);
 }

@@ -47,15 +47,16 @@ END_TEST
  * 64 KiB limit of real mode (20.1: G = 0 with limit 0xFFFF); present and
  * s are KVM's 0/1 flags (Documentation/virt/kvm/api.rst, kvm_segment).
  */
-START_TEST(every_segment_usable)
+/* boot_real_mode() over sregs that held `fill` in every byte before. */
+static void check_segments(uint8_t fill)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
 	struct kvm_segment *seg[] = { &s.cs, &s.ds, &s.es, &s.fs, &s.gs, &s.ss };
 	unsigned int i;
 
-	memset(&s, 0xff, sizeof(s));
-	memset(&r, 0xff, sizeof(r));
+	memset(&s, fill, sizeof(s));
+	memset(&r, fill, sizeof(r));
 	boot_real_mode(&s, &r, 0x07c0, 0);
 	for (i = 0; i < sizeof(seg) / sizeof(seg[0]); i++) {
 		ck_assert_uint_eq(seg[i]->limit, 0xffff);
@@ -63,6 +64,7 @@ START_TEST(every_segment_usable)
 		ck_assert_uint_eq(seg[i]->present, 1);
 		ck_assert_uint_eq(seg[i]->s, 1);
 		ck_assert_uint_eq(seg[i]->db, 0);
+		ck_assert_uint_lt(seg[i]->type, 16);
 		ck_assert_uint_eq(seg[i]->type & 0x1, 0x1);	/* accessed */
 		ck_assert_uint_eq(seg[i]->base, i ? 0 : 0x7c00);
 		ck_assert_uint_eq(seg[i]->selector, i ? 0 : 0x07c0);
@@ -72,6 +74,12 @@ START_TEST(every_segment_usable)
 	for (i = 1; i < sizeof(seg) / sizeof(seg[0]); i++)
 		ck_assert_uint_eq(seg[i]->type & 0x8, 0);	/* data */
 	ck_assert(s.ss.type == 0x3 || s.ss.type == 0x7);	/* read/write */
+}
+
+START_TEST(every_segment_usable)
+{
+	check_segments(0xff);
+	check_segments(0);
 }
 END_TEST
 
