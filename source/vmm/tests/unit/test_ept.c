@@ -395,7 +395,7 @@ END_TEST
 START_TEST(map_limits)
 {
 	struct ept_region r[EPT_MAX_REGIONS];
-	struct ept_walk_result er;
+	struct ept_walk_result walk;
 	unsigned int i;
 
 	ck_assert_int_eq(ept_map(&ept, (1ULL << 48) - SZ_4K, FAKE_HPA, SZ_4K,
@@ -405,8 +405,8 @@ START_TEST(map_limits)
 	ck_assert_str_eq(err_msg(), "EPT: cannot map 0x1000 bytes at GPA "
 			 "0x1800000000000 to 0x7f0000000000");
 	ck_assert_int_eq(ept_map(&ept, 0x10000, FAKE_HPA, SZ_4K, EPT_X, SZ_4K), 0);
-	ck_assert_int_eq(ept_walk(&ept, 0x10010, PW_READ, &er), -EFAULT);
-	ck_assert_int_eq(ept_walk(&ept, 0x10010, PW_FETCH, &er), 0);
+	ck_assert_int_eq(ept_walk(&ept, 0x10010, PW_READ, &walk), -EFAULT);
+	ck_assert_int_eq(ept_walk(&ept, 0x10010, PW_FETCH, &walk), 0);
 
 	for (i = 0; i < EPT_MAX_REGIONS; i++)
 		r[i] = (struct ept_region){ i * SZ_4K, SZ_4K, FAKE_HPA, EPT_R };
