@@ -16,12 +16,20 @@ With --expected, QEMU's transcript is compared with the guest's own
 expected transcript (guests/NAME/expected.txt, or the section's `expected`)
 instead, for every guest (or those up to lab N): no VMM and no KVM needed.
 That checks the transcripts, written from the datasheets, against QEMU.
+
+A guest whose section says `transcript = serial` prints its transcript on
+COM1 instead of the debug console: QEMU gets -serial stdio, our VMM
+--serial stdio, and the harness reads their standard output. With
+`input = FILE` the harness writes FILE to their standard input once the
+guest's first line has arrived (the guest is ready then), and keeps it
+open until the run ends.
 """
 
 import argparse
 import configparser
 import json
 import os
+import select
 import shlex
 import shutil
 import socket
@@ -97,8 +105,50 @@ class Qmp:
         return False
 
 
-def run_qemu(guest, extra, ends, tmp):
+class Serial:
+    """A guest's COM1 on a child's standard input and output."""
+
+    def __init__(self, sec, root):
+        self.on = sec.get("transcript", "console") == "serial"
+        self.input = None
+        if sec.get("input"):
+            with open(os.path.join(root, "guests", sec["input"]), "rb") as f:
+                self.input = f.read()
+
+    def talk(self, p, deadline):
+        """Everything the child writes on stdout until it exits; the input
+        goes in after the first line."""
+        out = b""
+        fd = p.stdout.fileno()
+        fed = self.input is None
+        while time.time() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                out += chunk
+            elif p.poll() is not None:
+                continue        # drain what is left, then EOF
+            if not fed and b"\n" in out:
+                p.stdin.write(self.input)
+                p.stdin.flush()
+                fed = True
+        else:
+            raise RuntimeError("no end of output in %d s" % TIME_LIMIT)
+        return out
+
+
+def popen(argv, serial):
+    return subprocess.Popen(
+        argv, stdin=subprocess.PIPE if serial.on else subprocess.DEVNULL,
+        stdout=subprocess.PIPE if serial.on else subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+
+
+def run_qemu(guest, extra, ends, tmp, serial=None):
     """(transcript, how it ended): 'exit N', 'halt' or 'shutdown'."""
+    serial = serial or Serial({}, "")
     con = os.path.join(tmp, "debugcon.out")
     mon = os.path.join(tmp, "qmp.sock")
     # The guest's own options come before the console: QEMU's pc-testdev
@@ -110,11 +160,15 @@ def run_qemu(guest, extra, ends, tmp):
             "-device", "isa-debugcon,iobase=0xe9,chardev=dc",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
             "-qmp", "unix:%s,server=on,wait=off" % mon]
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if serial.on:
+        argv += ["-serial", "stdio"]
+    p = popen(argv, serial)
     deadline = time.time() + TIME_LIMIT
     ended = None
+    out = b""
     try:
+        if serial.on:
+            out = serial.talk(p, deadline)
         if ends == "halt":
             qmp = Qmp(mon, deadline)
             while time.time() < deadline and p.poll() is None:
@@ -137,14 +191,41 @@ def run_qemu(guest, extra, ends, tmp):
             err = p.stderr.read().decode("utf-8", "replace").strip().splitlines()
             raise RuntimeError("QEMU failed with status %d: %s" %
                                (p.returncode, err[-1] if err else ""))
+    if serial.on:
+        return out, ended
     with open(con, "rb") as f:
         return f.read(), ended
 
 
-def run_vmm(vmm, guest, extra):
-    p = subprocess.run([vmm] + extra + [guest], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=TIME_LIMIT)
+class VmmRun:
+    """What subprocess.run gives, for a VMM run that talked on COM1."""
+
+    def __init__(self, vmm, guest, extra, serial):
+        argv = [vmm] + (["--serial", "stdio"] if serial.on else []) + extra + [guest]
+        p = popen(argv, serial)
+        try:
+            if serial.on:
+                self.stdout = serial.talk(p, time.time() + TIME_LIMIT)
+                p.wait(timeout=TIME_LIMIT)
+            else:
+                self.stdout = b""
+                p.wait(timeout=TIME_LIMIT)
+        except (RuntimeError, subprocess.TimeoutExpired):
+            p.kill()
+            p.wait()
+            raise subprocess.TimeoutExpired(argv, TIME_LIMIT)
+        self.stderr = p.stderr.read()
+        self.returncode = p.returncode
+
+
+def run_vmm(vmm, guest, extra, serial=None):
+    serial = serial or Serial({}, "")
+    if serial.on:
+        p = VmmRun(vmm, guest, extra, serial)
+    else:
+        p = subprocess.run([vmm] + extra + [guest], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=TIME_LIMIT)
     if p.returncode == 0:
         ended = "halt"
     elif p.returncode == 4:
@@ -185,7 +266,8 @@ def compare_expected(root, cp, sections, verbose):
             w_out = f.read()
         with tempfile.TemporaryDirectory(prefix="vmmlab-diff-") as tmp:
             try:
-                q_out, q_end = run_qemu(guest, shlex.split(sec.get("qemu", "")), ends, tmp)
+                q_out, q_end = run_qemu(guest, shlex.split(sec.get("qemu", "")), ends,
+                                        tmp, Serial(sec, root))
             except RuntimeError as e:
                 print("FAIL %-14s %s" % (name, e))
                 failed += 1
@@ -252,13 +334,15 @@ def main():
                 return 2
         with tempfile.TemporaryDirectory(prefix="vmmlab-diff-") as tmp:
             try:
-                q_out, q_end = run_qemu(guest, shlex.split(sec.get("qemu", "")), ends, tmp)
+                q_out, q_end = run_qemu(guest, shlex.split(sec.get("qemu", "")), ends,
+                                        tmp, Serial(sec, args.root))
             except RuntimeError as e:
                 print("FAIL %-14s %s" % (name, e))
                 failed += 1
                 continue
         try:
-            v_out, v_end = run_vmm(vmm, guest, shlex.split(sec.get("vmm", "")))
+            v_out, v_end = run_vmm(vmm, guest, shlex.split(sec.get("vmm", "")),
+                                   Serial(sec, args.root))
         except subprocess.TimeoutExpired:
             print("FAIL %-14s our VMM did not finish in %d s" % (name, TIME_LIMIT))
             failed += 1
