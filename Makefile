@@ -14,6 +14,7 @@
 #   make fuzz-lab N          lab N's libFuzzer targets (make fuzz: every lab; FUZZ_TIME=s)
 #   make book                the book: HTML, EPUB (checked by epubcheck) and PDF in book/out/
 #   make labvm               build the QEMU lab machine (guest tests on a nested KVM)
+#   make linux               build lab 04's Linux guest (Debian's kernel, busybox) in build/linux/
 #   make deps                install every Debian package the project uses
 #   make clean
 #
@@ -153,6 +154,10 @@ book:
 labvm:
 	@$(PYTHON) grading/labvm/build
 
+# Lab 04's Linux guest (guests/README.md, "The Linux guest"), in build/linux/.
+linux:
+	@$(PYTHON) guests/linux/build
+
 differential:
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) grading/differential.py
@@ -164,5 +169,5 @@ clean:
 	rm -rf grading/out dist
 
 .PHONY: all guests labs deps deps-base run check check-lab check-san run-lab bench-lab clean \
-	handout handout-lab stages diff-lab differential labvm book \
+	handout handout-lab stages diff-lab differential labvm linux book \
 	mutate mutate-lab fuzz fuzz-lab

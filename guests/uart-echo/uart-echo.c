@@ -49,7 +49,7 @@ static void handler(struct trap_frame *tf)
 		if (head - tail < RING)
 			ring[head++ % RING] = uart_in(UART_RBR);
 		else
-			uart_in(UART_RBR);	/* cannot happen: the ring is read */
+			uart_in(UART_RBR);	/* lost: input.txt is shorter than the ring */
 	}
 	line_errors |= lsr & (UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI);
 	lapic_eoi();
