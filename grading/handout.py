@@ -20,6 +20,7 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -37,13 +38,24 @@ INSTRUCTOR_ONLY = (
     "source/",
     "grading/handout.py",
     "grading/handout_check.py",
+    "grading/handout-readme.md",
     "grading/mutate.py",
     "grading/mutants.py",
     "grading/stages.py",
+    "grading/wrong.py",
     "grading/tests/handout/",
     "grading/tests/mutate/",
     "grading/tests/stages/",
+    "grading/tests/wrong/",
 )
+
+# The handout's own top README, made from this template (the repository's
+# README.md describes the reference repository, not a handout).
+README_TEMPLATE = "grading/handout-readme.md"
+# The book's sources, and where a handout gets the chapters built from them.
+BOOK = "book"
+# Each lab's model answers (instructor-only, in source/, never in a stage).
+ANSWERS_GLOB = ("source", "stages", "ANSWERS.md")
 
 # Files whose text counts as code for the leak check's baseline.
 CODE_SUFFIXES = (".c", ".h", ".S", ".s", ".asm", ".inc", ".ld", ".lds")
@@ -283,6 +295,14 @@ class Plan:
         """The exercises a stage stubs (its own lab's regions)."""
         return [r for r in self.stubbed if r.path.startswith(stage.path + "/")]
 
+    def regions_of(self, stage):
+        """The stage's own exercise regions (before they are stubbed)."""
+        out = []
+        for rel, (_, regions) in sorted(self.regions.items()):
+            if rel.startswith(stage.path + "/"):
+                out += [r for r in regions if r.lab == stage.number]
+        return out
+
 
 # In every stage folder: the equivalent mutants quote the reference's lines.
 STAGE_INSTRUCTOR_ONLY = ("tests/equivalent-mutants",)
@@ -339,6 +359,11 @@ def make_plan(root, lab=None):
         if ini is not None:
             plan.texts["grading/project.ini"] = drop_checks(root, ini,
                                                             set(plan.files))
+    readme = top_readme(plan)
+    if readme is not None:
+        if "README.md" not in plan.files:
+            plan.files.append("README.md")
+        plan.texts["README.md"] = readme
     return plan
 
 
@@ -475,6 +500,181 @@ def _names_dropped(root, word, kept):
     return w not in kept and not any(k.startswith(w + "/") for k in kept)
 
 
+# --- the handout's README and book -------------------------------------------
+
+def _stage_title(root, stage):
+    """The first heading of a stage's README.md ("Lab 01 — VM entry and exit")."""
+    text = _read_text(os.path.join(root, stage.path, "README.md")) or ""
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return stage.path
+
+
+def book_chapters(plan):
+    """The book's chapter sources the handout carries: every chapter up to
+    its lab's (the earlier ones explain the code it builds on), or all."""
+    top = os.path.join(plan.root, BOOK)
+    if not os.path.isdir(top):
+        return []
+    out = []
+    for name in sorted(os.listdir(top)):
+        m = re.match(r"^ch(\d\d)-.*\.md$", name)
+        if m and (plan.lab is None or int(m.group(1)) <= plan.lab):
+            out.append(name)
+    return out
+
+
+def top_readme(plan):
+    """The handout's README.md, from the template; None without one."""
+    text = _read_text(os.path.join(plan.root, README_TEMPLATE))
+    if text is None:
+        return None
+    rows = []
+    for st in plan.stages:
+        ex = [r.key for r in plan.regions_of(st)]
+        rows.append("| [`%s/`](%s/README.md) | %s%s |" % (
+            st.path, st.path, _stage_title(plan.root, st),
+            (": exercises " + ", ".join(ex)) if ex else ""))
+    labs = [s for s in plan.stages if s.number is not None]
+    chapters = book_chapters(plan)
+    if plan.lab is not None:
+        what = "of %s" % _stage_title(plan.root, labs[0])
+    else:
+        what = "of every lab, each with its own exercises to do"
+    newest = plan.stages[-1]
+    n = newest.number if newest.number is not None else "final"
+    book = ", ".join("`book/%s`" % c.replace(".md", ".html") for c in chapters)
+    if len(chapters) > 1:
+        book = book.rsplit(", ", 1)[0] + " and " + book.rsplit(", ", 1)[1]
+    subst = {
+        "@WHAT@": what,
+        "@LABS@": "\n".join(rows),
+        "@NEWEST@": newest.path,
+        "@N@": str(n),
+        "@FIRST@": str(labs[0].number) if labs else "1",
+        "@CHAPTERS@": book or "(none)",
+    }
+    for k, v in subst.items():
+        text = text.replace(k, v)
+    return text
+
+
+def build_book(plan, out_dir):
+    """The book's chapters for this handout, built into out_dir/book/: HTML
+    to read and the same pages as Markdown. An excerpt of an exercise of the
+    handout's lab shows the handout's stub (book/filters/book.lua, "A
+    handout"). Returns the files written, handout-relative."""
+    chapters = book_chapters(plan)
+    if not chapters:
+        return []
+    top = os.path.join(plan.root, BOOK)
+    work = tempfile.mkdtemp(prefix=".handout-book-", dir=os.path.dirname(out_dir))
+    try:
+        src = os.path.join(work, "src")
+        built = os.path.join(work, "out")
+        os.makedirs(src)
+        for c in chapters + ["glossary.md"]:
+            if os.path.isfile(os.path.join(top, c)):
+                shutil.copy2(os.path.join(top, c), os.path.join(src, c))
+        shutil.copytree(os.path.join(top, "figures"), os.path.join(src, "figures"))
+        with open(os.path.join(src, "index.md"), "w", encoding="utf-8") as f:
+            f.write(book_index(plan, chapters))
+        cmd = ["make", "--no-print-directory", "-s", "-C", top, "html", "md",
+               "SRC=" + src, "ROOT=" + plan.root, "OUT=" + built,
+               "HANDOUT=" + out_dir]
+        env = dict(os.environ)
+        for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+            env.pop(k, None)
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, env=env, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise Fail("the book's chapters could not be built: %s" % e)
+        if p.returncode != 0:
+            lines = p.stdout.decode("utf-8", "replace").strip().splitlines()
+            said = [l for l in lines if l.startswith("book:")] or lines[-1:]
+            raise Fail("the book's chapters could not be built (make -C book "
+                       "html md; needs pandoc and graphviz: make deps): %s"
+                       % (said[0] if said else "exit status %d" % p.returncode))
+        dest = os.path.join(out_dir, BOOK)
+        written = []
+        for top_dir, dirs, files in os.walk(built):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel_dir = os.path.relpath(top_dir, built)
+            for f in files:
+                rel = os.path.normpath(os.path.join(rel_dir, f))
+                # The Markdown pages go beside their HTML.
+                target = rel[len("md/"):] if rel.startswith("md/") else rel
+                os.makedirs(os.path.dirname(os.path.join(dest, target)), exist_ok=True)
+                shutil.copy2(os.path.join(top_dir, f), os.path.join(dest, target))
+                written.append(os.path.join(BOOK, target))
+        return sorted(written)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def book_index(plan, chapters):
+    """The front page of a handout's book."""
+    lines = ["# The vmmlab book, for this handout", "",
+             "These are the chapters of the vmmlab book that go with the labs of "
+             "this handout, each read alongside its lab's `README.md`. Where a "
+             "chapter quotes code that is one of your exercises, it quotes what "
+             "your handout has, the contract and the stub: writing the rest is "
+             "the exercise. Each page is here as HTML and as Markdown "
+             "(`chNN-name.md`), and the [glossary](glossary.md) lists every key "
+             "term in English and Chinese.", ""]
+    for c in chapters:
+        lines.append("- [](%s)" % c)
+    lines.append("")
+    return "\n".join(lines)
+
+
+_LIST_RE = re.compile(r"^(?:\d+[.)]|[-*+])\s+")
+
+
+def _prose(line):
+    """A line as the answers check compares it: norm(), list marker off."""
+    return _LIST_RE.sub("", norm(line))
+
+
+def answers_lines(root):
+    """The prose lines of every lab's model answers, which no handout may
+    hold: {normalised line: file}."""
+    top = os.path.join(root, "source", "stages")
+    out = {}
+    if not os.path.isdir(top):
+        return out
+    for st in sorted(os.listdir(top)):
+        rel = "/".join(("source", "stages", st, "ANSWERS.md"))
+        text = _read_text(os.path.join(root, rel))
+        if text is None:
+            continue
+        for line in text.splitlines():
+            n = _prose(line)
+            if len(n) >= 40 and not n.startswith("#"):
+                out.setdefault(n, rel)
+    return out
+
+
+def answers_check(plan, out_dir):
+    """Problems if a model answer, or a file of them, is in the handout."""
+    answers = answers_lines(plan.root)
+    problems = []
+    for rel in plan.files:
+        if os.path.basename(rel) == "ANSWERS.md":
+            problems.append("%s: a model-answers file is in the handout" % rel)
+        text = _read_text(os.path.join(out_dir, rel))
+        if text is None or not answers:
+            continue
+        for no, line in enumerate(text.splitlines(), 1):
+            n = _prose(line)
+            if n in answers:
+                problems.append("%s:%d: a line of %s (model answers) is in the "
+                                "handout" % (rel, no, answers[n]))
+    return problems
+
+
 # --- the leak check ----------------------------------------------------------
 
 _LEADER_RE = re.compile(r"^(?:/\*+|\*+|//+|#+|>+|;+)(?=\s)")
@@ -544,6 +744,14 @@ def _baseline(plan, lab, in_scope):
                 if r.lab == lab:
                     cut.update(range(r.start, r.end + 1))
         count.update(norm(l) for i, l in enumerate(lines) if i not in cut)
+    # The book's own example programs (book/examples/), which the
+    # chapters in the handout show whole: a first VMM of sixty lines.
+    top = os.path.join(plan.root, BOOK, "examples")
+    for d, _, files in os.walk(top):
+        for f in files:
+            if f.endswith(CODE_SUFFIXES):
+                text = _read_text(os.path.join(d, f)) or ""
+                count.update(norm(l) for l in text.splitlines())
     return count
 
 
@@ -619,10 +827,13 @@ def write(plan, out):
                 shutil.copymode(src, dst)
             else:
                 shutil.copy2(src, dst)
-        problems = leak_check(plan, tmp)
+        for rel in build_book(plan, tmp):
+            if rel not in plan.files:
+                plan.files.append(rel)
+        problems = leak_check(plan, tmp) + answers_check(plan, tmp)
         if problems:
-            raise Fail("reference code would leak into the handout:\n"
-                       + "\n".join(problems))
+            raise Fail("reference code or model answers would leak into the "
+                       "handout:\n" + "\n".join(problems))
         os.chmod(tmp, 0o755)
         if os.path.isdir(real):
             shutil.rmtree(real)

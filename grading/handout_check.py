@@ -228,6 +228,7 @@ def check_handout(root, lab, tmp, keep):
     say("  %-10s generated%s; stubbed: %s; no reference code left in it"
         % ("handout", " in " + out if keep else "",
            " ".join(r.key for r in exercises) or "nothing"))
+    check_contents(root, lab, out)
     if not build(out, stage, lab, "handout"):
         return
     # The handout is graded where the reference was: with the lab machine
@@ -281,9 +282,71 @@ def check_handout(root, lab, tmp, keep):
             passed_ok += 1
     say("  %-10s %d failed as the exercises say, %d passed, %d skipped"
         % ("handout", failed_ok, passed_ok, len(skipped)))
+    # The lab's score is its exercises' work: nothing for an untouched
+    # handout (tests no exercise names carry no points; they still run).
+    own = [t for t in tests.values()
+           if not (t.get("extra_data") or {}).get("regression")]
+    earned = sum(t.get("score") or 0 for t in own)
+    if earned:
+        paid = ["%s (%s)" % (t["name"], t["score"]) for t in own if t.get("score")]
+        lab.violate("handout: the untouched handout earns %s of the lab's "
+                    "points: %s; a test no exercise names must have points = 0"
+                    % (earned, ", ".join(paid)))
+    check_weights(lab, exercises, own, named)
     if skipped:
         lab.notes.append("handout: %d skipped, not verified: %s"
                          % (len(skipped), " ".join(skipped)))
+
+
+MAX_SHARE = 0.5
+# A lab of one or two exercises has nothing to balance.
+MIN_EXERCISES_TO_BALANCE = 3
+
+
+def check_weights(lab, exercises, own, named):
+    """No exercise alone is worth half the lab: the points of the tests
+    that only it names, out of the lab's."""
+    total = sum(t.get("max_score") or 0 for t in own)
+    if not total or len(exercises) < MIN_EXERCISES_TO_BALANCE:
+        return
+    for r in exercises:
+        alone = sum(t.get("max_score") or 0 for t in own
+                    if named.get(t["name"]) == [r.key])
+        share = alone / total
+        say("  %-10s %s alone: %g of %g points (%.0f %%)"
+            % ("weights", r.key, alone, total, 100 * share))
+        if share >= MAX_SHARE:
+            lab.violate("weights: exercise %s alone is worth %g of the lab's "
+                        "%g points (%.0f %%, at most %.0f %%)"
+                        % (r.key, alone, total, 100 * share, 100 * MAX_SHARE))
+
+
+def check_contents(root, lab, out):
+    """What a student needs besides the code: the lab's chapter of the
+    book (HTML and Markdown), a top README about this handout's labs."""
+    stage = lab.stage
+    book = os.path.join(root, "book")
+    if os.path.isdir(book):
+        mine = [c for c in sorted(os.listdir(book))
+                if re.match(r"^ch%02d-.*\.md$" % stage.number, c)]
+        for c in mine:
+            for f in (c, c[:-3] + ".html"):
+                if not os.path.isfile(os.path.join(out, "book", f)):
+                    lab.violate("handout: no book/%s (the lab's chapter)" % f)
+    if not os.path.isfile(os.path.join(root, handout.README_TEMPLATE)):
+        return
+    try:
+        with open(os.path.join(out, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+    except OSError:
+        lab.violate("handout: no README.md")
+        return
+    if stage.path not in readme:
+        lab.violate("handout: README.md does not name %s" % stage.path)
+    for other in stage_folders.find_stages(root):
+        if other.path != stage.path and other.path + "/" in readme:
+            lab.violate("handout: README.md names %s, which the handout "
+                        "does not have" % other.path)
 
 
 def check_lab(root, stage, keep=None):

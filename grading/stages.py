@@ -33,6 +33,11 @@ VMM = SOURCE + "/vmm"
 PER_STAGE = SOURCE + "/stages"
 STAGES_INI = SOURCE + "/stages.ini"
 GRADE_INI = "tests/grade.ini"
+# Instructor material beside the stages, never copied into one: each
+# exercise's wrong solutions (grading/wrong.py), and each lab's model
+# answers to its written questions, source/stages/NN-name/ANSWERS.md.
+WRONG = SOURCE + "/wrong"
+ANSWERS = "ANSWERS.md"
 
 # Build outputs, never part of a stage nor of a handout, even when no
 # .gitignore says so: whole top-level output folders, any folder with one
@@ -602,10 +607,14 @@ def load_source(root):
                     if LOOKS_RE.search(line):
                         src.errors.append("%s:%d: a stage marker in a file "
                                           "of one stage" % (rel, no))
+            if parts[1] == ANSWERS:
+                continue        # the instructor's: not in the stage
             src.overlays.setdefault(st.path, {})[parts[1]] = rel
+        elif rel.startswith(WRONG + "/"):
+            continue            # the instructor's: read by grading/wrong.py
         elif rel != STAGES_INI:
-            src.errors.append("%s: source/ holds stages.ini, vmm/ and "
-                              "stages/ only" % rel)
+            src.errors.append("%s: source/ holds stages.ini, vmm/, stages/ "
+                              "and wrong/ only" % rel)
     return src
 
 

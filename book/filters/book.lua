@@ -67,13 +67,24 @@ any of them finds something missing:
      every identifier is prefixed with the page's name so that pages
      cannot collide, and links follow.
 
+  8. A handout. With book-handout=DIR (the student handout being
+     written, grading/handout.py), an excerpt whose code holds an
+     exercise region is taken from DIR instead when the handout's copy
+     differs: that is an exercise of the handout's lab, stubbed, and the
+     page shows the contract and the stub the student has, whole (no
+     `lines=`), never the reference's answer. Where DIR lacks the file
+     (an earlier lab's chapter), the reference stays, as the later lab's
+     folder shows that code anyway.
+
 Metadata it reads (given with -M by book/Makefile):
   book-root    the directory include paths are relative to (the repo)
+  book-handout a student handout's root, to quote its stubs (optional)
   book-src     the directory holding the pages and figures/
   book-out     the output directory (where rendered figures are)
   book-page    this page's file name, e.g. ch01-vm-entry.md
   book-pages   every page of the book in reading order, space-separated
-  book-target  html or epub
+  book-target  html, epub, or markdown (one page as Markdown, with its
+               excerpts and numbers in place, for reading as text)
   book-deps    a make dependency file to write (optional)
   book-search  a file to write this page's search entries to (html)
   book-title   the book's title, for the navigation bar
@@ -389,15 +400,9 @@ local function select_lines(body, spec, label, path)
   return out
 end
 
-local function excerpt(block)
-  local attrs = block.attributes
-  local path = attrs["include"]
-  local root = cfg.root
-  local text = read_file(root .. "/" .. path)
-  if not text then
-    fail("excerpt: no file %s", path)
-  end
-  deps[#deps + 1] = root .. "/" .. path
+-- The lines of an excerpt (before markers are dropped) in `text`, and
+-- its label; fail() when it is not there.
+local function extract(attrs, path, text)
   local lines = split_lines(text)
   local kinds = 0
   for _, k in ipairs({ "function", "struct", "region" }) do
@@ -436,17 +441,94 @@ local function excerpt(block)
   if attrs["comment"] == "yes" and not attrs["region"] then
     first = leading_comment(lines, first)
   end
-
-  local body = {}
+  local raw = {}
   for i = first, last do
-    body[#body + 1] = expand_tabs(lines[i])
+    raw[#raw + 1] = expand_tabs(lines[i])
   end
-  body = dedent(drop_markers(body))
+  return raw, label, lines, first, last
+end
+
+-- The exercise (N.name) whose region (its EXERCISE marker to its END
+-- EXERCISE line) lines[first..last] overlaps, or nil. A region may hold
+-- several functions.
+local function in_exercise(lines, first, last)
+  local start, key
+  for i, l in ipairs(lines) do
+    if l:match("^%s*/%*%s*END%s+EXERCISE%f[%W]") then
+      if start and start <= last and i >= first then
+        return key
+      end
+      start = nil
+    elseif l:match("^%s*/%*%s*EXERCISE%f[%W]") then
+      start, key = i, l:match("EXERCISE%s+(%d+%.[%w_-]+)")
+    end
+  end
+  return nil
+end
+
+-- 8: the handout's own copy of an excerpt holding an exercise, when it
+-- differs from the reference's (the exercise is stubbed there); nil to
+-- show the reference; false when the stub does not have it at all (a
+-- helper of the exercise's own, the student's to design).
+local function handout_copy(attrs, path, body)
+  local text = read_file(cfg.handout .. "/" .. path)
+  if not text then
+    return nil
+  end
+  local lines = split_lines(text)
+  local found = attrs["function"] and find_function(lines, attrs["function"]) or
+                attrs["struct"] and find_struct(lines, attrs["struct"]) or
+                attrs["region"] and find_region(lines, attrs["region"])
+  if not found then
+    return false
+  end
+  local raw = extract(attrs, path, text)
+  local mine = dedent(drop_markers(raw))
+  if table.concat(mine, "\n") == table.concat(body, "\n") then
+    return nil
+  end
+  local key
+  for _, l in ipairs(mine) do
+    key = key or l:match("TODO (%d+%.[%w_-]+):")
+  end
+  return mine, key
+end
+
+local function excerpt(block)
+  local attrs = block.attributes
+  local path = attrs["include"]
+  local root = cfg.root
+  local text = read_file(root .. "/" .. path)
+  if not text then
+    fail("excerpt: no file %s", path)
+  end
+  deps[#deps + 1] = root .. "/" .. path
+  local raw, label, lines, first, last = extract(attrs, path, text)
+  local body = dedent(drop_markers(raw))
   if #body == 0 then
     fail("excerpt: %s in %s is empty", label, path)
   end
   local shown = label
-  if attrs["lines"] then
+  local stub, key
+  local exercise = cfg.handout and in_exercise(lines, first, last)
+  if exercise then
+    stub, key = handout_copy(attrs, path, body)
+    key = key or exercise
+  end
+  if stub == false then
+    -- Part of an exercise that the stub leaves to the student.
+    local note = { pandoc.Code(path), pandoc.Str(":"), pandoc.Space(),
+                   pandoc.Code(label), pandoc.Str(","), pandoc.Space(),
+                   pandoc.Str("part of exercise " .. exercise .. ","),
+                   pandoc.Space(), pandoc.Str("yours to write: its contract is the TODO in that file.") }
+    return pandoc.Div({ pandoc.Para({ pandoc.Emph(note) }) },
+                      pandoc.Attr("", { "excerpt", "exercise" }))
+  end
+  if stub then
+    body = stub
+    shown = label .. ", as in your handout" ..
+            (key and (": exercise " .. key .. " is yours to write") or "")
+  elseif attrs["lines"] then
     body = select_lines(body, attrs["lines"], label, path)
     shown = label .. ", abridged"
   end
@@ -459,6 +541,9 @@ local function excerpt(block)
                                 pandoc.Attr(block.identifier, classes, {}))
   local caption = pandoc.Plain({ pandoc.Code(path), pandoc.Str(":"),
                                  pandoc.Space(), pandoc.Code(shown) })
+  if cfg.target == "markdown" then
+    return { pandoc.Para({ pandoc.Emph(caption.content) }), code }
+  end
   return pandoc.Div({ pandoc.Div({ caption }, pandoc.Attr("", { "excerpt-source" })),
                       code }, pandoc.Attr("", { "excerpt" }))
 end
@@ -513,8 +598,12 @@ local function number_sections(blocks, chap, mark)
       list[#list + 1] = { level = b.level, id = b.identifier, num = num,
                           title = stringify(b.content), inlines = b.content:clone() }
       if num and mark then
-        b.content:insert(1, pandoc.Span({ pandoc.Str(num) },
-                                        pandoc.Attr("", { "section-number" })))
+        if cfg.target == "markdown" then
+          b.content:insert(1, pandoc.Str(num))
+        else
+          b.content:insert(1, pandoc.Span({ pandoc.Str(num) },
+                                          pandoc.Attr("", { "section-number" })))
+        end
         b.content:insert(2, pandoc.Space())
       end
     end
@@ -816,6 +905,9 @@ end
 
 -- The href a checked link becomes. page is nil for a link on this page.
 local function target_href(page, id)
+  if cfg.target == "markdown" then
+    return (page or "") .. (id and ("#" .. id) or "")
+  end
   if cfg.target == "epub" then
     local p = page or cfg.page
     if id then
@@ -1043,6 +1135,13 @@ function Pandoc(doc)
   cfg.src = meta_string(meta, "book-src", ".")
   cfg.out = meta_string(meta, "book-out", "out")
   cfg.target = meta_string(meta, "book-target", "html")
+  if cfg.target ~= "html" and cfg.target ~= "epub" and cfg.target ~= "markdown" then
+    fail("book-target=%s: html, epub or markdown", cfg.target)
+  end
+  cfg.handout = meta_string(meta, "book-handout", "")
+  if cfg.handout == "" then
+    cfg.handout = nil
+  end
   cfg.title = meta_string(meta, "book-title", "Contents")
   cfg.pages = {}
   for p in meta_string(meta, "book-pages", cfg.page):gmatch("%S+") do
@@ -1200,6 +1299,21 @@ function Pandoc(doc)
       local t = stringify(title.content)
       write_search(search, chap and ("Chapter " .. chap .. ": " .. t) or t, body, terms)
     end
+  end
+
+  if cfg.target == "markdown" then
+    -- As text: the title first, the rest as pandoc writes Markdown.
+    if chap then
+      title.content:insert(1, pandoc.Str("Chapter " .. chap .. ":"))
+      title.content:insert(2, pandoc.Space())
+    end
+    body:insert(1, title)
+    meta = pandoc.Meta({})
+    local deps_file = meta_string(doc.meta, "book-deps", nil)
+    if deps_file and deps_file ~= "" then
+      write_deps(deps_file)
+    end
+    return pandoc.Pandoc(body, meta)
   end
 
   -- 5: code, output, inline code and Chinese, written for reading.

@@ -6,7 +6,9 @@
 Most tests build a throwaway book in a temporary directory, through the
 real Makefile with SRC, ROOT and OUT pointed at it, and check that:
 excerpts by function, struct and region come out exactly as the source
-says, without exercise or excerpt markers; a missing file, function,
+says, without exercise or excerpt markers; with HANDOUT= a student
+handout, a stubbed exercise is quoted as the handout has it (and `make
+md` writes Markdown pages); a missing file, function,
 region, figure or link target fails the build with one line naming it.
 The last tests read the real book in book/out/: every link and image of
 every HTML page and of the EPUB resolves.
@@ -122,10 +124,10 @@ class TinyBook:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
 
-    def build(self, goal="html"):
+    def build(self, goal="html", *extra):
         p = subprocess.run(
             ["make", "--no-print-directory", "-C", BOOK, goal,
-             "SRC=" + self.src, "ROOT=" + self.root, "OUT=" + self.out],
+             "SRC=" + self.src, "ROOT=" + self.root, "OUT=" + self.out] + list(extra),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             universal_newlines=True, timeout=120)
         return p.returncode, p.stderr
@@ -265,6 +267,84 @@ class Excerpts(BookCase):
         self.assertEqual(rc, 0, err)
         self.assertIn("int demo_run(int x)\n...\n        y = 2 * x;\n"
                       "        return y;\n}", b.text())
+
+
+# demo.c as a handout has it: exercise 9.demo stubbed, a TODO in its place;
+# and a helper of the exercise (demo_twice) that the stub leaves out.
+DEMO_HANDOUT_C = DEMO_C.replace("""\t/* EXERCISE 9.demo: Double it.
+\t *
+\t * Tests: unit.demo
+\t * Stub: return -1;
+\t */
+\ty = 2 * x;
+\t/* END EXERCISE 9.demo */
+""", """\t/* TODO 9.demo: Double it.
+\t *
+\t * Checked by: unit.demo (make check-lab 9)
+\t */
+\treturn -1;
+""")
+
+
+class Handout(BookCase):
+    """HANDOUT=DIR: an excerpt of a stubbed exercise comes from the handout."""
+
+    def handout(self, text=DEMO_HANDOUT_C):
+        d = tempfile.mkdtemp(prefix="book-handout-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.makedirs(os.path.join(d, "src"))
+        TinyBook.write(os.path.join(d, "src", "demo.c"), text)
+        return d
+
+    def test_stubbed_exercise_shows_the_stub_whole(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run", lines="1-3"),
+                              excerpt("src/demo.c", struct="demo")))
+        rc, err = b.build("html", "HANDOUT=" + self.handout())
+        self.assertEqual(rc, 0, err)
+        text = b.text()
+        self.assertNotIn("2 * x", text)
+        self.assertIn("/* TODO 9.demo: Double it.", text)
+        self.assertIn("return -1;\n        return y;\n}", text)   # whole: lines= ignored
+        self.assertIn("demo_run(), as in your handout: exercise 9.demo is yours to write",
+                      " ".join(text.split()))
+        self.assertIn("struct demo {", text)       # not an exercise: as it is
+
+    def test_unchanged_or_missing_copy_keeps_the_reference(self):
+        # An earlier lab's exercise, markers removed and code kept, reads
+        # as the reference; so does a file the handout does not have.
+        kept = DEMO_C.replace("\t/* END EXERCISE 9.demo */\n", "")
+        kept = re.sub(r"\t/\* EXERCISE 9.demo:.*?\*/\n", "", kept, flags=re.S)
+        gone = self.handout("")
+        os.unlink(os.path.join(gone, "src", "demo.c"))
+        for d in (self.handout(kept), gone):
+            b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run", lines="1-3,6-7")))
+            rc, err = b.build("html", "HANDOUT=" + d)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("demo_run(), abridged", " ".join(b.text().split()))
+
+    def test_helper_the_stub_leaves_out(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run")))
+        rc, err = b.build("html", "HANDOUT=" + self.handout(
+            DEMO_HANDOUT_C.replace("int demo_run(int x)\n{", "int demo_ran(int x)\n{")))
+        self.assertEqual(rc, 0, err)
+        text = " ".join(b.text().split())
+        self.assertIn("demo_run(), part of exercise 9.demo, yours to write", text)
+        self.assertNotIn("2 * x", text)
+
+    def test_markdown_pages(self):
+        b = self.tiny(chapter(excerpt("src/demo.c", function="demo_run"),
+                              "See [](#first) and [the front](index.md)."))
+        rc, err = b.build("md", "HANDOUT=" + self.handout())
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(b.out, "md", "ch01-demo.md"), encoding="utf-8") as f:
+            md = f.read()
+        self.assertTrue(md.startswith("# Chapter 1: Demo chapter"), md[:80])
+        self.assertIn("## 1.1 First", md)
+        self.assertIn("[section 1.1](#first)", md)
+        self.assertIn("(index.md)", md)
+        self.assertIn("/* TODO 9.demo: Double it.", md)
+        self.assertNotIn("<span", md)
+        self.assertNotIn("2 * x", md)
 
 
 class Reading(BookCase):

@@ -361,6 +361,55 @@ class TestLeaks(HandoutCase):
         self.assertFalse(os.path.exists(os.path.join(self.out, "labs/02-more")))
 
 
+class TestAnswers(HandoutCase):
+    """A lab's model answers live in source/ and never reach a handout."""
+
+    ANSWERS = ("# Lab 01: model answers\n\n1. Repeated addition costs b "
+               "additions, so multiplying by a large b is slow.\n")
+
+    def test_answers_are_not_in_a_stage_or_handout(self):
+        self.repo.write("source/stages/01-calc/ANSWERS.md", self.ANSWERS)
+        self.handout()
+        self.assertNotIn("ANSWERS.md", " ".join(files_under(self.out)))
+
+    def test_a_line_of_an_answer_is_refused(self):
+        self.repo.write("source/stages/01-calc/ANSWERS.md", self.ANSWERS)
+        rel = "labs/01-calc/README.md"
+        self.repo.write(rel, "# Lab 01\n\nRepeated addition costs b additions, "
+                        "so multiplying by a large b is slow.\n")
+        self.assertFails(rel, "Repeated addition", message="(model answers)")
+
+    def test_a_file_of_answers_is_refused(self):
+        rel = "labs/01-calc/ANSWERS.md"
+        self.repo.write(rel, "# answers\n")
+        r = self.handout(ok=False)
+        self.assertIn("labs/01-calc/ANSWERS.md: a model-answers file is in the handout",
+                      r.stderr)
+
+
+class TestReadme(HandoutCase):
+    """The handout's README.md comes from grading/handout-readme.md."""
+
+    def test_readme_from_the_template(self):
+        self.repo.write("grading/handout-readme.md",
+                        "# calc handout @WHAT@\n\n@LABS@\n\nmake run runs @NEWEST@\n"
+                        "make check-lab @FIRST@\n")
+        self.handout("--lab", "2")
+        text = self.read_out("README.md")
+        self.assertIn("# calc handout of Lab 02", text)
+        self.assertIn("| [`labs/02-more/`](labs/02-more/README.md) | Lab 02: "
+                      "exercises 2.sub |", text)
+        self.assertIn("make run runs labs/02-more", text)
+        self.assertIn("make check-lab 2", text)
+        self.assertNotIn("labs/01-calc", text)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "grading",
+                                                     "handout-readme.md")))
+
+    def test_without_a_template_the_readme_is_kept(self):
+        self.handout("--lab", "1")
+        self.assertEqual(self.read_out("README.md"), "# calc\n")
+
+
 class TestCommandLine(HandoutCase):
     def test_unknown_lab(self):
         r = self.handout("--lab", "9", ok=False)

@@ -87,6 +87,30 @@ class TestHandoutCheck(unittest.TestCase):
                          r"1 violated \(first: lab 01: reference: unit\.base "
                          r"failed")
 
+    def test_untouched_handout_earns_nothing(self):
+        # unit.base passes on the handout: with points it would pay for
+        # work the student did not do.
+        self.repo.edit("labs/01-calc/tests/grade.ini",
+                       "[unit.base]\nlab = 1\npoints = 0",
+                       "[unit.base]\nlab = 1\npoints = 2")
+        self.assertViolation(r"handout: the untouched handout earns 2 of the "
+                             r"lab's points: unit\.base \(2\)", "--lab", "1")
+
+    def test_one_exercise_worth_half_the_lab(self):
+        # A third exercise, so that the lab has something to balance;
+        # then 1.mul's two tests are worth half of it.
+        self.repo.edit(CALC, "int calc_neg(int a)\n{\n\treturn -a;\n}",
+                       "int calc_neg(int a)\n{\n\t/* EXERCISE 1.neg: Negate.\n"
+                       "\t *\n\t * Tests: unit.base\n\t * Stub: return a;\n\t */\n"
+                       "\treturn -a;\n\t/* END EXERCISE 1.neg */\n}")
+        self.repo.edit("labs/01-calc/tests/grade.ini",
+                       "[unit.base]\nlab = 1\npoints = 0",
+                       "[unit.base]\nlab = 1\npoints = 1")
+        r = self.assertViolation(r"weights: exercise 1\.mul alone is worth 2 of "
+                                 r"the lab's 4 points \(50 %, at most 50 %\)",
+                                 "--lab", "1")
+        self.assertIn("1.add alone: 1 of 4 points (25 %)", self.out)
+
     def test_handout_warns(self):
         for stage in ("labs/01-calc",):
             self.repo.edit(stage + "/Makefile", "-Wall -Wextra -Werror",
@@ -107,15 +131,15 @@ class TestHandoutCheck(unittest.TestCase):
         self.repo.edit(CALC, "Stub: (void)a; (void)b; return 0;",
                        "Stub: (void)a; (void)b; for (;;) {}")
         self.repo.edit("labs/01-calc/tests/grade.ini",
-                       "[unit.add]\npoints = 1\ntimeout = 5",
-                       "[unit.add]\npoints = 1\ntimeout = 1")
+                       "[unit.add]\nlab = 1\npoints = 1\ntimeout = 5",
+                       "[unit.add]\nlab = 1\npoints = 1\ntimeout = 1")
         self.assertViolation(r"handout: unit\.add hangs on the stub",
                              "--lab", "1")
 
     def test_skipped_tests_are_reported_not_counted(self):
         self.repo.edit("labs/01-calc/tests/grade.ini",
-                       "[unit.base]\npoints = 1\ntimeout = 5",
-                       "[unit.base]\npoints = 1\ntimeout = 5\nneeds = kvm")
+                       "[unit.base]\nlab = 1\npoints = 0\ntimeout = 5",
+                       "[unit.base]\nlab = 1\npoints = 0\ntimeout = 5\nneeds = kvm")
         r = self.check("--lab", "1")
         self.assertEqual(r.returncode, 77, self.out)
         self.assertRegex(self.out, r"SKIPPED +reference: 1 skipped, not "

@@ -272,6 +272,20 @@ class TestGenerate(StagesCase):
                 for rel in want:
                     self.assertEqual(got[rel], want[rel], rel)
 
+    def test_instructor_material_stays_out(self):
+        # A lab's model answers and the exercises' wrong solutions are in
+        # source/ but in no stage.
+        self.write("source/stages/02-b/ANSWERS.md", "1. Because.\n")
+        self.write("source/wrong/2.x/slip.c", "/* Wrong 2.x: y\n * Fails: unit.a\n */\n")
+        self.written()
+        for folder in FOLDERS.values():
+            self.assertFalse(os.path.exists(self.path(folder + "/ANSWERS.md")), folder)
+            self.assertFalse(os.path.exists(self.path(folder + "/wrong")), folder)
+        self.assertEqual(self.tool("check").returncode, 0)
+        self.write("source/elsewhere/x.c", "int x;\n")
+        self.assertIn("source/elsewhere/x.c: source/ holds stages.ini, vmm/, "
+                      "stages/ and wrong/ only", self.tool("check").stderr)
+
     def test_check_passes_on_what_write_wrote(self):
         self.written()
         r = self.tool("check")
