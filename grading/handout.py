@@ -54,8 +54,6 @@ INSTRUCTOR_ONLY = (
 README_TEMPLATE = "grading/handout-readme.md"
 # The book's sources, and where a handout gets the chapters built from them.
 BOOK = "book"
-# Each lab's model answers (instructor-only, in source/, never in a stage).
-ANSWERS_GLOB = ("source", "stages", "ANSWERS.md")
 
 # Files whose text counts as code for the leak check's baseline.
 CODE_SUFFIXES = (".c", ".h", ".S", ".s", ".asm", ".inc", ".ld", ".lds")
