@@ -35,6 +35,21 @@ def run(argv, cwd=None):
     return p.stdout.decode(errors="replace")
 
 
+def apt_show(packages):
+    """Package name -> its fields (Version, Depends, ...) as apt would fetch
+    it now; a package apt does not know is left out."""
+    p = subprocess.run(["apt-cache", "show", "--no-all-versions"] +
+                       list(packages), stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL)
+    fields = {}
+    for stanza in p.stdout.decode(errors="replace").split("\n\n"):
+        info = dict(line.split(": ", 1) for line in stanza.splitlines()
+                    if ": " in line and not line.startswith(" "))
+        if "Package" in info:
+            fields.setdefault(info["Package"], info)
+    return fields
+
+
 def apt_versions():
     """(kernel package, its version, busybox-static version) that apt would
     fetch now; None for what apt does not know."""
@@ -72,6 +87,28 @@ def download(package, version, where):
     if len(debs) != 1:
         raise BuildError("apt-get download %s left no .deb" % package)
     return debs[0]
+
+def download_all(versions, where):
+    """Fetch each package at its version into where, in one apt-get run;
+    returns package -> its .deb."""
+    wanted = ["%s=%s" % pv for pv in sorted(versions.items())]
+    argv = ["apt-get", "download", "-q"] + wanted
+    if os.geteuid() == 0:
+        argv[1:1] = ["-o", "APT::Sandbox::User=root"]   # as in download()
+    try:
+        run(argv, cwd=where)
+    except BuildError as e:
+        raise BuildError("apt-get download %s: %s" % (
+            " ".join(wanted) if len(wanted) < 4 else "(%d packages)" %
+            len(wanted), str(e).partition("failed: ")[2]))
+    debs = {}
+    for package in versions:
+        found = glob.glob(os.path.join(where, package + "_*.deb"))
+        if len(found) != 1:
+            raise BuildError("apt-get download %s left no .deb" % package)
+        debs[package] = found[0]
+    return debs
+
 
 def unpack(package, version, tmp, who):
     """Download a package into tmp and unpack it there: (deb, tree)."""

@@ -15,6 +15,9 @@ class Job:
     output_cap: int = OUTPUT_CAP
     env: dict = field(default_factory=dict)   # extra environment variables
     module_options: str = ""  # lab machine only: e.g. "kvm_amd npt=0"
+    # lab machine only: files or folders of the repository the job needs
+    # besides those its arguments name (a script's helpers, say)
+    files: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -26,3 +29,4 @@ class JobResult:
     stderr: bytes
     reason: str = ""          # set when the runner stopped the job or could not run it
     seconds: float = 0.0
+    log: str = ""             # lab machine only: its console log of the boot that ran the job

@@ -23,6 +23,7 @@ import base64
 import binascii
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import re
@@ -35,10 +36,10 @@ import time
 from pathlib import Path
 
 try:
-    from .job import Job, JobResult
+    from .job import Job, JobResult, OUTPUT_CAP
 except ImportError:             # run as a script, or imported as "qemu"
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from job import Job, JobResult
+    from job import Job, JobResult, OUTPUT_CAP
 
 QEMU = "qemu-system-x86_64"
 MEMORY_MB = 1024
@@ -54,6 +55,9 @@ BOOT_LIMIT = {"tcg": 120, "kvm": 30}
 # needs a moment to kill and report; a full output cap takes ~2 s to send).
 JOB_SLACK = 20
 POLL = 0.05
+# Runs whose boot logs build/labvm/log/ keeps (one run: one run_jobs call).
+KEEP_RUNS = 10
+_runs = itertools.count(1)
 BASE_ENV = {"PATH": "/bin:/sbin:/usr/bin:/usr/sbin", "HOME": "/root"}
 # Module options: "module param=value ...", several joined by ";".
 MODULE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -122,28 +126,55 @@ def lab_vendor(accel=None):
                                   re.M) else "intel"
 
 
-def available(root):
-    """(True, how it will run) or (False, why the lab machine cannot)."""
+def status(root):
+    """("ready", what it is), ("build", why it must be built first: not
+    built, or built from other sources) or ("cannot", why it cannot run
+    here at all)."""
     if not shutil.which(QEMU):
-        return False, ("%s not found: install the Debian package "
-                       "qemu-system-x86" % QEMU)
+        return "cannot", ("%s not found: install the Debian package "
+                          "qemu-system-x86" % QEMU)
     vm = labvm_dir(root)
     built = vm / "base.cpio"
     if not (vm / "kernel" / "vmlinux").exists() or not built.exists():
-        return False, "the lab machine is not built: run `make labvm`"
+        return "build", "the lab machine is not built: run `make labvm`"
     try:
         with open(vm / "stamp.json") as f:
-            built_from = json.load(f).get("sources", {})
+            stamp = json.load(f)
     except (OSError, ValueError):
-        built_from = {}
+        stamp = {}
+    built_from = stamp.get("sources", {})
     src = Path(root) / "grading" / "labvm"
     for name in ("init", "jobrun.c", "cpio.py"):
         with open(src / name, "rb") as f:
             if hashlib.sha256(f.read()).hexdigest()[:16] != \
                     built_from.get(name):
-                return False, ("the lab machine was built from another "
-                               "grading/labvm/%s: run `make labvm`" % name)
-    return True, "lab machine ready (%s)" % host_accel()[1]
+                return "build", ("the lab machine was built from another "
+                                 "grading/labvm/%s: run `make labvm`" % name)
+    if not stamp.get("qemu"):
+        return "build", ("the lab machine was built without QEMU inside: "
+                         "run `make labvm`")
+    return "ready", "lab machine ready (%s)" % host_accel()[1]
+
+
+def available(root):
+    """(True, how it will run) or (False, why the lab machine cannot)."""
+    state, why = status(root)
+    return state == "ready", why
+
+
+def kvm_name(accel=None):
+    """The KVM that jobs in the lab machine meet, in the words the
+    benchmarks print: "nested under TCG (...)" or "nested on hardware
+    (...)"."""
+    accel = accel or host_accel()[0]
+    vendor = lab_vendor(accel)
+    module = "kvm_" + vendor
+    ext = "AMD-V" if vendor == "amd" else "VT-x"
+    if accel == "tcg":
+        return ("nested under TCG (%s in the lab machine, on QEMU's "
+                "emulated %s)" % (module, ext))
+    return ("nested on hardware (%s in the lab machine, on this machine's "
+            "%s)" % (module, ext))
 
 
 def parse_module_options(text):
@@ -238,8 +269,34 @@ class _Batch:
             return head + ("/repo/" + rel if os.path.isabs(path) else path)
         return arg
 
+    def _add_repo_path(self, rel):
+        """A file or folder of the repository (relative to its root), with
+        everything below it, at /repo/<rel>."""
+        host = self.root / rel
+        try:
+            inside = os.path.normpath(os.path.relpath(host, self.root))
+            host.resolve().relative_to(self.root)
+        except ValueError:
+            inside = ".."
+        if inside.startswith(".."):
+            raise OSError("%s is not a path inside the repository" % rel)
+        if host.is_dir():
+            for where, dirs, names in os.walk(host):
+                dirs.sort()
+                for name in sorted(names):
+                    path = Path(where) / name
+                    if path.is_file():
+                        self._add_host_file(path, "repo/" + os.path.relpath(
+                            path, self.root))
+        elif host.is_file():
+            self._add_host_file(host, "repo/" + inside)
+        else:
+            raise OSError("%s does not exist" % rel)
+
     def add(self, job):
         """Pack one job; raises OSError when a file it names is unreadable."""
+        for rel in job.files or []:
+            self._add_repo_path(rel)
         argv = [self._map_arg(a) for a in job.argv]
         self.count += 1
         d = "jobs/%d/" % self.count
@@ -334,12 +391,13 @@ def _console_hint(path):
 class _Boot:
     """One QEMU run over a list of (index, job)."""
 
-    def __init__(self, root, items, module_options, opts, number):
+    def __init__(self, root, items, module_options, opts, number, logs):
         self.root = Path(root)
         self.items = items
         self.module_options = module_options
         self.opts = opts
         self.number = number
+        self.logs = logs            # this run's log folder
         self.results = {}           # index -> JobResult
         self.culprit = None         # index of the job running at a failure
         self.culprit_seconds = 0.0
@@ -362,9 +420,11 @@ class _Boot:
         if not packed:
             self.kind = "done"
             return
-        logs = vm / "log"
-        self.log_name = os.path.relpath(logs / ("boot%d.console" % self.number),
-                                        self.root)
+        # The boot's console, results and QEMU's messages go straight to
+        # this run's log folder, which later runs leave alone.
+        log = {name: self.logs / ("boot%d.%s" % (self.number, name))
+               for name in ("console", "results", "qemu")}
+        self.log_name = os.path.relpath(log["console"], self.root)
         with tempfile.TemporaryDirectory(prefix="labvm.") as tmp:
             tmp = Path(tmp)
             batch.write(vm / "base.cpio", tmp / "initrd.cpio")
@@ -372,34 +432,28 @@ class _Boot:
             argv = qemu_argv(self.root, accel, tmp / "initrd.cpio",
                              _opt(self.opts, "memory_mb", MEMORY_MB),
                              ["-append", CMDLINE,
-                              "-serial", "file:%s" % (tmp / "console"),
-                              "-serial", "file:%s" % (tmp / "results")])
+                              "-serial", "file:%s" % log["console"],
+                              "-serial", "file:%s" % log["results"]])
             limit = _opt(self.opts, "boot_timeout", BOOT_LIMIT[accel])
-            with open(tmp / "qemu", "wb") as err:
+            with open(log["qemu"], "wb") as err:
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                         stdout=err, stderr=subprocess.STDOUT)
             try:
-                self._watch(proc, _Stream(tmp / "results"),
-                            time.monotonic() + limit, tmp)
+                self._watch(proc, _Stream(log["results"]),
+                            time.monotonic() + limit, log["console"])
             finally:
                 if proc.poll() is None:
                     proc.kill()
                 proc.wait()
-            if self.kind == "boot":
-                with open(tmp / "qemu", errors="replace") as f:
-                    said = f.read().strip().splitlines()
-                if said:
-                    self.failure += "; QEMU said: " + said[-1][:200]
-            # Kept for a look by hand; another grader may overwrite them.
-            try:
-                logs.mkdir(exist_ok=True)
-                for name in ("console", "results", "qemu"):
-                    shutil.copyfile(tmp / name, logs / (
-                        "boot%d.%s" % (self.number, name)))
-            except OSError:
-                pass
+        if self.kind == "boot":
+            with open(log["qemu"], errors="replace") as f:
+                said = f.read().strip().splitlines()
+            if said:
+                self.failure += "; QEMU said: " + said[-1][:200]
+        for r in self.results.values():
+            r.log = self.log_name
 
-    def _watch(self, proc, stream, deadline, tmp):
+    def _watch(self, proc, stream, deadline, console):
         ready = False
         current = None              # (index, job, started at)
         fields = None
@@ -422,7 +476,8 @@ class _Boot:
                         int(rest) in by_number:
                     index, job = by_number[int(rest)]
                     current = (index, job, now)
-                    deadline = now + job.timeout + slack
+                    deadline = now + job.timeout + slack + \
+                        _sending_time(job.output_cap)
                 elif word == "=result":
                     fields = {}
                 elif word == "=end" and current and fields is not None:
@@ -445,8 +500,7 @@ class _Boot:
                 self.kind = "hang"
                 break
             time.sleep(POLL)
-        hint = "%s (log: %s)" % (_console_hint(tmp / "console"),
-                                 self.log_name)
+        hint = "%s (log: %s)" % (_console_hint(console), self.log_name)
         if not ready:
             if self.kind == "hang":
                 self.failure = "the lab machine did not boot in time: " + hint
@@ -468,8 +522,43 @@ class _Boot:
 
 # --- the runner -------------------------------------------------------------
 
-def _failed(job, reason, seconds=0.0):
-    return JobResult(job.name, None, None, b"", b"", reason, seconds)
+def _sending_time(output_cap):
+    """Seconds the results port may need beyond JOB_SLACK for an output cap
+    larger than the default (the port carries about 100 KB/s of base64)."""
+    return max(0, output_cap - OUTPUT_CAP) / 60000
+
+
+def _failed(job, reason, seconds=0.0, log=""):
+    return JobResult(job.name, None, None, b"", b"", reason, seconds, log)
+
+
+def _run_log_dir(root):
+    """A new folder build/labvm/log/<date>-<time>-<pid>-<n> for this run's
+    boots (n counts the runs of this process); the newest KEEP_RUNS runs
+    are kept, older ones removed."""
+    logs = labvm_dir(root) / "log"
+    logs.mkdir(parents=True, exist_ok=True)
+    while True:
+        path = logs / ("%s-%d-%d" % (time.strftime("%Y%m%d-%H%M%S"),
+                                     os.getpid(), next(_runs)))
+        try:
+            path.mkdir()
+            break
+        except FileExistsError:
+            continue
+    runs = []
+    for p in logs.iterdir():
+        try:
+            if p.is_dir():
+                runs.append((p.stat().st_mtime, p.name, p))
+            else:
+                p.unlink()          # a boot log of the older flat layout
+        except OSError:             # another run removed it first
+            pass
+    for _, _, old in sorted(runs)[:-KEEP_RUNS]:
+        if old != path:
+            shutil.rmtree(old, ignore_errors=True)
+    return path
 
 
 def run_jobs(jobs, root, opts=None):
@@ -482,6 +571,7 @@ def run_jobs(jobs, root, opts=None):
     boot may take until KVM is ready, and how long past a job's own time
     limit its result may take before the lab machine counts as hung)."""
     log = _opt(opts, "log") or (lambda msg: None)
+    logs = _run_log_dir(root)
     results = {}
     groups = {}
     for index, job in enumerate(jobs):
@@ -501,7 +591,7 @@ def run_jobs(jobs, root, opts=None):
             log("lab machine: boot %d, %d job(s)%s" % (
                 boots, len(items),
                 ", module options " + module_options if module_options else ""))
-            boot = _Boot(root, items, module_options, opts, boots)
+            boot = _Boot(root, items, module_options, opts, boots, logs)
             boot.run()
             results.update(boot.results)
             if boot.culprit is not None:
@@ -514,7 +604,8 @@ def run_jobs(jobs, root, opts=None):
                 if boot.kind == "done":
                     why = "the lab machine gave no result for this job"
                 for index, job in left:
-                    results[index] = _failed(job, why)
+                    results[index] = _failed(job, why, log=getattr(
+                        boot, "log_name", ""))
                 break
             items = left
         # A nested KVM under TCG now and then freezes or dies for reasons
@@ -524,17 +615,19 @@ def run_jobs(jobs, root, opts=None):
             boots += 1
             log("lab machine: boot %d, 1 job: %s again, alone" % (
                 boots, job.name))
-            boot = _Boot(root, [(index, job)], module_options, opts, boots)
+            boot = _Boot(root, [(index, job)], module_options, opts, boots,
+                         logs)
             boot.run()
             if index in boot.results:
                 results[index] = boot.results[index]
             elif boot.culprit is not None:
                 results[index] = _failed(job, boot.failure + "; the same "
                                          "when run again alone",
-                                         boot.culprit_seconds)
+                                         boot.culprit_seconds, boot.log_name)
             else:
                 results[index] = _failed(job, first + "; run again alone: " +
-                                         (boot.failure or "no result"))
+                                         (boot.failure or "no result"),
+                                         log=getattr(boot, "log_name", ""))
     return [results[i] for i in range(len(jobs))]
 
 

@@ -56,6 +56,15 @@ def expected(guest):
             "expected.txt").read_bytes()
 
 
+# QEMU inside the lab machine on the lab machine's own KVM (-accel kvm
+# alone: no fallback to TCG), running a guest that ends through QEMU's
+# isa-debug-exit device, whose status is (value << 1) | 1.
+QEMU_IN_LAB = ["qemu-system-x86_64", "-accel", "kvm", "-m", "32", "-display",
+               "none", "-nodefaults", "-no-reboot", "-debugcon", "stdio",
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+               "-kernel", "guests/out/exit-code.elf"]
+
+
 def have_vmm():
     return (ROOT / VMM).is_file() and all(
         (ROOT / "guests" / "out" / g).is_file() for g in GUESTS)
@@ -87,6 +96,8 @@ class OneBatch(unittest.TestCase):
             sh("param-no-tdp", "cat /sys/module/%s/parameters/%s" %
                (cls.module, cls.param), module_options=no_tdp),
         ]
+        if (ROOT / "guests" / "out" / "exit-code.elf").is_file():
+            jobs.append(Job("qemu-in-lab", QEMU_IN_LAB, 120))
         if have_vmm():
             for g in GUESTS:
                 for opts in ("", no_tdp):
@@ -159,6 +170,13 @@ class OneBatch(unittest.TestCase):
     def test_module_options(self):
         self.assertEqual(self.r["param"].stdout, b"Y\n")
         self.assertEqual(self.r["param-no-tdp"].stdout, b"N\n")
+
+    @unittest.skipUnless((ROOT / "guests" / "out" / "exit-code.elf").is_file(),
+                         "the guests are not built")
+    def test_qemu_runs_in_the_lab_machine_on_its_kvm(self):
+        r = self.r["qemu-in-lab"]
+        self.assertEqual((r.status, r.reason), (42 << 1 | 1, ""), r.stderr)
+        self.assertEqual(r.stdout, expected("exit-code.elf"))
 
     @unittest.skipUnless(have_vmm(), "lab 01 or its guests are not built")
     def test_vmm_runs_guests_on_nested_kvm(self):

@@ -196,7 +196,13 @@ class Packing(unittest.TestCase):
                        .hexdigest()[:16]
                        for name in ("init", "jobrun.c", "cpio.py")}
             (vm / "stamp.json").write_text(json.dumps({"sources": sources}))
+            self.assertEqual(qemu.status(root),
+                             ("build", "the lab machine was built without QEMU "
+                              "inside: run `make labvm`"))
+            (vm / "stamp.json").write_text(json.dumps(
+                {"sources": sources, "qemu": "qemu-system-x86 1:7.2"}))
             self.assertTrue(qemu.available(root)[0])
+            self.assertEqual(qemu.status(root)[0], "ready")
             with open(src / "jobrun.c", "a") as f:
                 f.write("/* changed */\n")
             self.assertEqual(qemu.available(root),
@@ -205,6 +211,53 @@ class Packing(unittest.TestCase):
             (vm / "base.cpio").unlink()
             self.assertEqual(qemu.available(root), (
                 False, "the lab machine is not built: run `make labvm`"))
+            self.assertEqual(qemu.status(root)[0], "build")
+
+    def test_files_and_folders_a_job_asks_for(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            shutil.copytree(ROOT / "grading" / "labvm", root / "grading" / "labvm")
+            bench = root / "labs" / "x" / "bench"
+            (bench / "sub").mkdir(parents=True)
+            (bench / "run.sh").write_text("#!/bin/sh\n")
+            (bench / "run.sh").chmod(0o755)
+            (bench / "sub" / "data").write_bytes(b"12")
+            (root / "guests").mkdir()
+            (root / "guests" / "bench.h").write_text("#define N 3\n")
+            batch = qemu._Batch(root, "")
+            batch.add(Job("bench", ["sh", "labs/x/bench/run.sh"], 10,
+                          files=["labs/x/bench", "guests/bench.h"]))
+            with tempfile.TemporaryDirectory() as out:
+                cpio_extract(batch.cpio.bytes(), out)
+                out = Path(out)
+                self.assertTrue(os.access(out / "repo/labs/x/bench/run.sh", os.X_OK))
+                self.assertEqual((out / "repo/labs/x/bench/sub/data").read_bytes(), b"12")
+                self.assertEqual((out / "repo/guests/bench.h").read_text(),
+                                 "#define N 3\n")
+            for bad in ("../outside", "nowhere"):
+                with self.assertRaises(OSError):
+                    qemu._Batch(root, "").add(Job("x", ["true"], 1, files=[bad]))
+
+
+class Logs(unittest.TestCase):
+    def test_one_folder_per_run_newest_kept(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            made = []
+            for i in range(qemu.KEEP_RUNS + 3):
+                path = qemu._run_log_dir(root)
+                (path / "boot1.console").write_text("run %d\n" % i)
+                # The order of runs is that of their folders' times.
+                os.utime(path, (1000 + i, 1000 + i))
+                made.append(path)
+            self.assertEqual(len(set(made)), len(made))
+            self.assertTrue(all(p.parent == root / "build/labvm/log" for p in made))
+            left = sorted((root / "build/labvm/log").iterdir())
+            # The newest KEEP_RUNS - 1 from before, and the last one made
+            # (which the next run would keep as well).
+            self.assertEqual(set(left), set(made[-qemu.KEEP_RUNS:]))
+            self.assertEqual((made[-1] / "boot1.console").read_text(),
+                             "run %d\n" % (len(made) - 1))
 
 
 if __name__ == "__main__":
