@@ -9,8 +9,11 @@ the first lab that provides what it needs, is N or lower), runs it under
 QEMU with TCG (no KVM: QEMU is the reference machine here) and on
 labs/NN-*/build/vmm, and
 compares the debug-console transcripts byte for byte and how each run
-ended. A mismatch fails with the first differing line. Exits 0 when all
-match, 1 on a mismatch, 77 (skipped) when QEMU or /dev/kvm is missing.
+ended. A mismatch fails with the first differing line. Our VMM runs on
+this machine's /dev/kvm, or, when it cannot be opened, in the QEMU lab
+machine, all guests in one boot (grading/runners/where.py; RUNNER=host or
+qemu chooses). Exits 0 when all match, 1 on a mismatch, 77 (skipped)
+when QEMU is missing or our VMM can run nowhere.
 
 With --expected, QEMU's transcript is compared with the guest's own
 expected transcript (guests/NAME/expected.txt, or the section's `expected`)
@@ -22,7 +25,8 @@ COM1 instead of the debug console: QEMU gets -serial stdio, our VMM
 --serial stdio, and the harness reads their standard output. With
 `input = FILE` the harness writes FILE to their standard input once the
 guest's first line has arrived (the guest is ready then), and keeps it
-open until the run ends.
+open until the run ends. In the lab machine, where a job's standard input
+is a file, our VMM gets FILE as its standard input from the start.
 """
 
 import argparse
@@ -37,6 +41,13 @@ import subprocess
 import sys
 import tempfile
 import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from grading.runners import where               # noqa: E402
+from grading.runners.job import Job             # noqa: E402
 
 SKIP = 77
 QEMU = "qemu-system-x86_64"
@@ -218,6 +229,18 @@ class VmmRun:
         self.returncode = p.returncode
 
 
+def vmm_ended(status, stderr):
+    """How a run of our VMM ended, in run_qemu's words."""
+    if status == 0:
+        return "halt"
+    if status == 4:
+        return "shutdown"
+    if status % 2 == 1:
+        return "exit %d" % status
+    err = stderr.decode("utf-8", "replace").strip().splitlines()
+    return "error %d (%s)" % (status, err[-1] if err else "")
+
+
 def run_vmm(vmm, guest, extra, serial=None):
     serial = serial or Serial({}, "")
     if serial.on:
@@ -226,16 +249,45 @@ def run_vmm(vmm, guest, extra, serial=None):
         p = subprocess.run([vmm] + extra + [guest], stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=TIME_LIMIT)
-    if p.returncode == 0:
-        ended = "halt"
-    elif p.returncode == 4:
-        ended = "shutdown"
-    elif p.returncode % 2 == 1:
-        ended = "exit %d" % p.returncode
-    else:
-        err = p.stderr.decode("utf-8", "replace").strip().splitlines()
-        ended = "error %d (%s)" % (p.returncode, err[-1] if err else "")
-    return p.stdout, ended
+    return p.stdout, vmm_ended(p.returncode, p.stderr)
+
+
+def run_vmm_here(vmm, runs):
+    """{name: (transcript, ended)} of our VMM on each (name, guest, extra,
+    section) on this machine; a run that did not finish gets a string
+    saying so."""
+    got = {}
+    for name, guest, extra, sec, root in runs:
+        try:
+            got[name] = run_vmm(vmm, guest, extra, Serial(sec, root))
+        except subprocess.TimeoutExpired:
+            got[name] = "our VMM did not finish in %d s" % TIME_LIMIT
+    return got
+
+
+def run_vmm_lab(mod, root, vmm, runs):
+    """The same, in the lab machine: every run in one boot. A guest on
+    COM1 gets --serial stdio, and its input file as standard input."""
+    def rel(path):
+        return os.path.relpath(path, root)
+    jobs = []
+    for name, guest, extra, sec, _ in runs:
+        serial = Serial(sec, root)
+        argv = [rel(vmm)] + (["--serial", "stdio"] if serial.on else []) + \
+            extra + [rel(guest)]
+        if serial.input is not None:
+            argv = ["sh", "-c", 'exec "$@" < "$0"',
+                    os.path.join("guests", sec["input"])] + argv
+        jobs.append(Job(name, argv, TIME_LIMIT))
+    got = {}
+    for r in mod.run_jobs(jobs, root, {}):
+        if r.reason and not r.reason.startswith("left "):
+            got[r.name] = "our VMM in the lab machine: %s" % r.reason
+        elif r.status is None:
+            got[r.name] = "our VMM died of signal %s" % r.signal
+        else:
+            got[r.name] = (r.stdout, vmm_ended(r.status, r.stderr))
+    return got
 
 
 def guest_lab(sec):
@@ -294,7 +346,7 @@ def main():
     ap.add_argument("--lab", type=int)
     ap.add_argument("--expected", action="store_true",
                     help="compare QEMU with the expected transcripts, not with a VMM")
-    ap.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap.add_argument("--root", default=ROOT)
     ap.add_argument("-v", action="store_true", help="show both transcripts on a mismatch")
     args = ap.parse_args()
     cp = configparser.ConfigParser(inline_comment_prefixes=(";",))
@@ -317,49 +369,69 @@ def main():
     if not shutil.which(QEMU):
         print("differential: skipped: %s is not installed (make deps)" % QEMU)
         return SKIP
-    kvm = os.environ.get("VMMLAB_KVM_DEV") or "/dev/kvm"
-    if not os.access(kvm, os.R_OK | os.W_OK):
-        print("differential: skipped: %s is not usable, so our VMM cannot run" % kvm)
-        return SKIP
-    failed = 0
     sections = [n for n in cp.sections()
                 if guest_lab(cp[n]) <= args.lab and cp[n].get("only") != "qemu"]
+    runs = []
     for name in sections:
-        sec = cp[name]
-        guest = os.path.join(args.root, "guests", "out", sec["guest"])
-        ends = sec.get("ends", "exit")
+        guest = os.path.join(args.root, "guests", "out", cp[name]["guest"])
         for path in (guest, vmm):
             if not os.path.exists(path):
                 print("differential: %s is missing: run make first" % path, file=sys.stderr)
                 return 2
+        runs.append((name, guest, shlex.split(cp[name].get("vmm", "")), cp[name],
+                     args.root))
+    try:
+        requested = where.requested_runner()
+    except ValueError as e:
+        print("differential: %s" % e, file=sys.stderr)
+        return 2
+    place, why, mod = where.for_programs(requested, os.path.abspath(args.root))
+    if place is None:
+        print("differential: skipped: our VMM cannot run: %s" % why)
+        return SKIP
+    print("differential: QEMU with TCG here; our VMM on %s" % (
+        why if place == "host" else "the lab machine's KVM, " + mod.kvm_name()))
+
+    # The reference first, on this machine; then our VMM, where it runs.
+    reference = {}
+    for name in sections:
+        sec = cp[name]
+        guest = os.path.join(args.root, "guests", "out", sec["guest"])
         with tempfile.TemporaryDirectory(prefix="vmmlab-diff-") as tmp:
             try:
-                q_out, q_end = run_qemu(guest, shlex.split(sec.get("qemu", "")), ends,
-                                        tmp, Serial(sec, args.root))
+                reference[name] = run_qemu(guest, shlex.split(sec.get("qemu", "")),
+                                           sec.get("ends", "exit"), tmp,
+                                           Serial(sec, args.root))
             except RuntimeError as e:
-                print("FAIL %-14s %s" % (name, e))
+                reference[name] = str(e)
+    if place == "host":
+        ours = run_vmm_here(vmm, runs)
+    else:
+        ours = run_vmm_lab(mod, os.path.abspath(args.root), vmm, runs)
+
+    failed = 0
+    for name in sections:
+        ends = cp[name].get("ends", "exit")
+        for got in (reference[name], ours[name]):
+            if isinstance(got, str):
+                print("FAIL %-14s %s" % (name, got))
                 failed += 1
-                continue
-        try:
-            v_out, v_end = run_vmm(vmm, guest, shlex.split(sec.get("vmm", "")),
-                                   Serial(sec, args.root))
-        except subprocess.TimeoutExpired:
-            print("FAIL %-14s our VMM did not finish in %d s" % (name, TIME_LIMIT))
-            failed += 1
-            continue
-        why = first_difference(q_out, v_out)
-        if not why and q_end != v_end:
-            why = "ended differently: qemu %s, vmm %s" % (q_end, v_end)
-        if not why and q_end != ends and not q_end.startswith(ends):
-            why = "expected the run to end by %s, both ended by %s" % (ends, q_end)
-        if why:
-            failed += 1
-            print("FAIL %-14s %s" % (name, why))
-            if args.v:
-                print("  qemu: %r\n  vmm:  %r" % (q_out, v_out))
+                break
         else:
-            print("ok   %-14s same transcript (%d lines), both ended by %s" %
-                  (name, q_out.count(b"\n"), q_end))
+            (q_out, q_end), (v_out, v_end) = reference[name], ours[name]
+            why = first_difference(q_out, v_out)
+            if not why and q_end != v_end:
+                why = "ended differently: qemu %s, vmm %s" % (q_end, v_end)
+            if not why and q_end != ends and not q_end.startswith(ends):
+                why = "expected the run to end by %s, both ended by %s" % (ends, q_end)
+            if why:
+                failed += 1
+                print("FAIL %-14s %s" % (name, why))
+                if args.v:
+                    print("  qemu: %r\n  vmm:  %r" % (q_out, v_out))
+            else:
+                print("ok   %-14s same transcript (%d lines), both ended by %s" %
+                      (name, q_out.count(b"\n"), q_end))
     print("differential: %d guest%s, %d mismatch%s" %
           (len(sections), "" if len(sections) == 1 else "s",
            failed, "" if failed == 1 else "es"))

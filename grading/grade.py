@@ -17,8 +17,6 @@ failed, 2 on a bad command line or a bad test list.
 
 import argparse
 import configparser
-import errno
-import importlib
 import json
 import os
 import re
@@ -34,6 +32,8 @@ if GRADER_ROOT not in sys.path:
 
 from grading.runners.job import Job, JobResult     # noqa: E402
 from grading.runners import host as host_runner    # noqa: E402
+from grading.runners import where                  # noqa: E402
+from grading.runners.where import probe_kvm, cpu_virt_flag   # noqa: E402,F401
 
 REASON_MAX = 160            # characters in a one-line reason
 CHECK_OUTPUT_CAP = 16 * 1024 * 1024   # project checks may be chatty
@@ -526,61 +526,15 @@ class Choice:
         return self.probed
 
 
-def probe_kvm(dev):
-    """Can dev be opened read-write? (ok, why not)."""
-    try:
-        fd = os.open(dev, os.O_RDWR | os.O_CLOEXEC)
-    except OSError as e:
-        why = e.strerror or str(e)
-        if e.errno in (errno.EACCES, errno.EPERM):
-            why += "; add yourself to group kvm"
-        return False, "%s not usable (%s)" % (dev, why)
-    os.close(fd)
-    return True, ""
-
-
-def cpu_virt_flag(cpuinfo="/proc/cpuinfo"):
-    """'vmx' or 'svm' when the CPU offers hardware virtualization, else ''."""
-    try:
-        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    flags = set(line.partition(":")[2].split())
-                    for flag in ("vmx", "svm"):
-                        if flag in flags:
-                            return flag
-                    return ""
-    except OSError:
-        pass
-    return ""
-
-
-def probe_qemu(root):
-    """(module or None, one line saying why) for the lab-machine runner."""
-    try:
-        mod = importlib.import_module("grading.runners.qemu")
-    except ModuleNotFoundError as e:
-        if e.name and e.name.startswith("grading.runners"):
-            return None, "no lab-machine runner (grading/runners/qemu.py)"
-        return None, "grading/runners/qemu.py does not load: %s" % clean(e, 100)
-    except Exception as e:
-        return None, "grading/runners/qemu.py does not load: %s" % clean(e, 100)
-    if not hasattr(mod, "run_jobs"):
-        return None, "grading/runners/qemu.py has no run_jobs()"
-    check = getattr(mod, "available", None)
-    if check is None:
-        return mod, "lab machine"
-    try:
-        ans = check(root)
-    except Exception as e:
-        return None, "lab machine check failed: %s" % clean(e, 100)
-    if isinstance(ans, tuple):
-        ok, why = bool(ans[0]), (clean(ans[1], 100) if len(ans) > 1 and ans[1] else "")
-    else:
-        ok, why = bool(ans), ""
-    if ok:
-        return mod, why or "lab machine ready"
-    return None, why or "lab machine not built — make labvm"
+def probe_qemu(root, reason=None):
+    """(module or None, one line saying why) for the lab-machine runner,
+    building the lab machine first when it is not built and can be; reason
+    says why it is wanted, for the line that announces a build (by default
+    from RUNNER and this machine's /dev/kvm)."""
+    if reason is None:
+        reason = where.tests_reason(where.requested_runner_or_auto(),
+                                    where.host_kvm())
+    return where.lab_machine(root, reason)
 
 
 def choose_runner(requested, source, kvm_dev, cpuinfo="/proc/cpuinfo",
@@ -606,7 +560,8 @@ def choose_runner(requested, source, kvm_dev, cpuinfo="/proc/cpuinfo",
             c.why = "%s, but %s" % (source, qwhy)
             c.skip_why = qwhy
         return c
-    # auto
+    # auto: a hardware KVM here, else the lab machine, built now if it
+    # must be, else a software KVM here.
     if kvm_ok and flag:
         c.name = "host"
         c.why = kind
@@ -833,6 +788,12 @@ def settle(t, r, why):
             # partial = yes: points x passed checks / checks, to 0.01.
             t.earned = round(t.points * got[0] / got[1], 2)
             t.reason = clean("%d of %d checks passed; %s" % (got[0], got[1], why))
+        # A failure in the lab machine names the console log of its boot
+        # (kernel and KVM messages), unless the reason already does.
+        log = getattr(r, "log", "")
+        if log and "(log: " not in t.reason:
+            tail = " (log: %s)" % log
+            t.reason = clean(t.reason, REASON_MAX - len(tail)) + tail
     else:
         t.result, t.earned = "PASS", t.points
     if t.regression:
@@ -1134,9 +1095,10 @@ def main(argv=None):
         checks = []
     json_path = args.json or os.path.join(root, "grading", "out", "results.json")
 
-    kvm_dev = os.environ.get("VMMLAB_KVM_DEV") or "/dev/kvm"
+    kvm_dev = where.kvm_dev()
     choice = choose_runner(requested, source, kvm_dev,
-                           qemu_probe=lambda: probe_qemu(root))
+                           qemu_probe=lambda: probe_qemu(root, where.tests_reason(
+                               requested, where.host_kvm(kvm_dev))))
     # Runners may print progress (lab machine boots) on stderr.
     opts = {"verbose": args.verbose, "kvm_dev": kvm_dev,
             "log": lambda msg: print(msg, file=sys.stderr, flush=True)}

@@ -28,6 +28,7 @@ sys.path.insert(0, REPO)
 
 import fakes                       # noqa: E402
 from grading import grade          # noqa: E402
+from grading.runners import where  # noqa: E402
 
 LAB_HEAD = """
 [lab]
@@ -1095,6 +1096,23 @@ class TestLabMachine(GraderCase):
                          ("SKIP", "skipped: no room here (in the lab machine)"))
         self.assertEqual(got["guest.exit"], ("PASS", ""))
 
+    def test_failure_names_its_log(self):
+        log = "build/labvm/log/20250101-120000-42/boot1.console"
+
+        def answer(job):
+            if job.name == "guest.hello":
+                return grade.JobResult(job.name, 0, None, HELLO_TXT.encode(), b"",
+                                       log=log)
+            return grade.JobResult(job.name, 0, None, b"", b"x" * 300 + b"\n", log=log)
+        got = self.grade_with(FakeLabMachine(answer))
+        self.assertEqual(got["guest.hello"], ("PASS", ""))
+        result, why = got["guest.exit"]
+        # Cut to fit, the log still named at the end.
+        self.assertEqual(result, "FAIL")
+        self.assertTrue(why.startswith("exit status 0, expected 3 (stderr: xxx"), why)
+        self.assertTrue(why.endswith("x... (log: %s)" % log), why)
+        self.assertEqual(len(why), grade.REASON_MAX)
+
     def test_stuck_lab_machine_is_bounded(self):
         saved = grade.QEMU_SLACK, grade.QEMU_SLACK_PER_JOB
         grade.QEMU_SLACK, grade.QEMU_SLACK_PER_JOB = 0.5, 0
@@ -1202,6 +1220,185 @@ class TestPieces(unittest.TestCase):
                             probe=lambda: (None, "not built"))
         self.assertEqual(grade.target(t(module_options="kvm_amd npt=0"), auto)[0], None)
 
+
+class FakeRunner:
+    """Stands in for grading/runners/qemu.py's status(): a lab machine in
+    the given state, which a fake build turns ready."""
+
+    def __init__(self, state, why="the lab machine is not built: run `make labvm`"):
+        self.state, self.why = state, why
+
+    def status(self, root):
+        if self.state == "ready":
+            return "ready", "lab machine ready (TCG: no vmx/svm on this host)"
+        return self.state, self.why
+
+
+class TestWhere(unittest.TestCase):
+    """Where guest programs run (grading/runners/where.py), with fakes for
+    the lab machine, its build and the tools on PATH."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="vmmlab-where-")
+        self.root = self.tmp.name
+        fakes.write(os.path.join(self.root, "grading", "labvm", "build"), "", 0o755)
+        self.logged, self.builds = [], []
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def lab(self, runner, build_ok=True, which=lambda t: "/usr/bin/" + t):
+        def build(root, log):
+            self.builds.append(root)
+            if not build_ok:
+                return "apt-get download linux-image-amd64: 404 Not Found"
+            runner.state = "ready"
+            return ""
+        return where.lab_machine(self.root, "no /dev/kvm here", self.logged.append,
+                                 runner, which, build)
+
+    def test_ready_lab_machine_is_not_rebuilt(self):
+        runner = FakeRunner("ready")
+        self.assertEqual(self.lab(runner), (runner, "lab machine ready (TCG: no vmx/svm on this host)"))
+        self.assertEqual((self.builds, self.logged), ([], []))
+
+    def test_unbuilt_lab_machine_is_built_first(self):
+        runner = FakeRunner("build")
+        mod, why = self.lab(runner)
+        self.assertIs(mod, runner)
+        self.assertRegex(why, r"^lab machine built just now in \d+ s "
+                         r"\(TCG: no vmx/svm on this host\)$")
+        self.assertEqual(self.builds, [self.root])
+        # One line saying why, and about how long.
+        self.assertEqual(self.logged, ["lab machine: building it in build/labvm/ "
+                                       "(%s): no /dev/kvm here" % where.BUILD_COST])
+
+    def test_stale_lab_machine_is_rebuilt(self):
+        runner = FakeRunner("build", "the lab machine was built from another "
+                            "grading/labvm/init: run `make labvm`")
+        self.assertIs(self.lab(runner)[0], runner)
+        self.assertEqual(len(self.builds), 1)
+
+    def test_failed_build(self):
+        mod, why = self.lab(FakeRunner("build"), build_ok=False)
+        self.assertIsNone(mod)
+        self.assertEqual(why, "the lab machine could not be built: apt-get "
+                         "download linux-image-amd64: 404 Not Found")
+
+    def test_no_build_off_debian(self):
+        mod, why = self.lab(FakeRunner("build"), which=lambda t: None)
+        self.assertIsNone(mod)
+        self.assertEqual(why, "no lab machine: this is not a Debian system (no "
+                         "apt-get), and the lab machine is built from Debian's packages")
+        self.assertEqual((self.builds, self.logged), ([], []))
+
+    def test_no_build_without_a_tool(self):
+        mod, why = self.lab(FakeRunner("build"),
+                            which=lambda t: None if t == "readelf" else "/usr/bin/" + t)
+        self.assertEqual((mod, why), (None, "no lab machine: readelf not found "
+                                      "(Debian package binutils)"))
+        self.assertEqual(self.builds, [])
+
+    def test_no_qemu_no_build(self):
+        runner = FakeRunner("cannot", "qemu-system-x86_64 not found: install "
+                            "the Debian package qemu-system-x86")
+        self.assertEqual(self.lab(runner), (None, runner.why))
+        self.assertEqual(self.builds, [])
+
+    def test_no_build_script_no_build(self):
+        os.unlink(os.path.join(self.root, "grading", "labvm", "build"))
+        mod, why = self.lab(FakeRunner("build"))
+        self.assertEqual((mod, self.builds), (None, []))
+
+    def host(self, kind):
+        return {"hardware": where.HostKvm("/dev/kvm", True, "", "svm"),
+                "software": where.HostKvm("/dev/kvm", True, "", ""),
+                "none": where.HostKvm("/dev/kvm", False, "/dev/kvm not usable "
+                                      "(No such file or directory)", "")}[kind]
+
+    def test_host_kvm_names(self):
+        self.assertEqual(self.host("hardware").describe(), "hardware (AMD-V)")
+        self.assertEqual(where.HostKvm("/dev/kvm", True, "", "vmx").describe(),
+                         "hardware (Intel VT-x)")
+        self.assertEqual(self.host("software").describe(),
+                         "software (no vmx or svm flag in /proc/cpuinfo)")
+        self.assertEqual(self.host("none").describe(),
+                         "none (/dev/kvm not usable (No such file or directory))")
+        self.assertEqual([self.host(k).kind for k in ("hardware", "software", "none")],
+                         ["hardware", "software", "none"])
+
+    def place(self, requested, kind, lab_answer):
+        asked = []
+
+        def lab(reason):
+            asked.append(reason)
+            return lab_answer
+        got = where.for_programs(requested, self.root, self.host(kind), lab)
+        return got, asked
+
+    def test_programs_run_on_any_usable_kvm(self):
+        lab = (object(), "lab machine ready")
+        for kind in ("hardware", "software"):
+            (place, why, mod), asked = self.place("auto", kind, lab)
+            self.assertEqual((place, why, mod, asked),
+                             ("host", "this machine's /dev/kvm (KVM: %s)" %
+                              self.host(kind).describe(), None, []))
+
+    def test_programs_go_to_the_lab_machine_without_kvm(self):
+        runner = object()
+        (place, why, mod), asked = self.place("auto", "none", (runner, "lab machine ready"))
+        self.assertEqual((place, why), ("qemu", "lab machine ready"))
+        self.assertIs(mod, runner)
+        self.assertEqual(asked, ["/dev/kvm not usable (No such file or directory), "
+                                 "so our VMM runs in the lab machine"])
+        (place, why, mod), _ = self.place("auto", "none", (None, "no lab machine: x"))
+        self.assertEqual((place, why), (None, "/dev/kvm not usable (No such file "
+                                        "or directory); no lab machine: x"))
+
+    def test_programs_where_runner_says(self):
+        # RUNNER=host: here, even without a KVM (the VMM says what is wrong).
+        (place, why, _), asked = self.place("host", "none", (object(), "ready"))
+        self.assertEqual((place, why, asked), ("host", "this machine's /dev/kvm (KVM: "
+                                               "none (/dev/kvm not usable (No such file "
+                                               "or directory)))", []))
+        (place, _, _), asked = self.place("qemu", "hardware", (object(), "ready"))
+        self.assertEqual((place, asked), ("qemu", ["RUNNER=qemu"]))
+        (place, why, _), _ = self.place("qemu", "hardware", (None, "not built"))
+        self.assertEqual((place, why), (None, "RUNNER=qemu, but not built"))
+
+    def test_tests_build_the_lab_machine_before_choosing(self):
+        # RUNNER=auto asks for the lab machine, which the probe builds,
+        # when there is no KVM or only a software one, and never on a
+        # hardware host (nothing changes there).
+        for flags, dev, asked_for in (("", "/nonexistent", 1), ("", "/dev/null", 1),
+                                      ("svm", "/dev/null", 0)):
+            asked = []
+
+            def probe():
+                asked.append(1)
+                return object(), "lab machine built just now in 20 s (TCG)"
+            with tempfile.NamedTemporaryFile("w", suffix=".cpuinfo") as f:
+                f.write("flags\t\t: fpu %s\n" % flags)
+                f.flush()
+                c = grade.choose_runner("auto", "auto", dev, f.name, qemu_probe=probe)
+            with self.subTest(dev=dev, flags=flags):
+                if asked_for:
+                    self.assertEqual((c.name, len(asked)), ("qemu", 1))
+                    self.assertTrue(c.why.endswith("; lab machine built just now in 20 s (TCG)"))
+                else:
+                    self.assertEqual((c.name, asked), ("host", []))
+
+    def test_why_the_grader_wants_the_lab_machine(self):
+        # The words of the line that announces a build.
+        r = where.tests_reason
+        self.assertEqual(r("auto", self.host("none")),
+                         "/dev/kvm not usable (No such file or directory), so guest "
+                         "tests run in the lab machine")
+        self.assertEqual(r("auto", self.host("software")), "this machine's KVM is "
+                         "software-only, so guest tests run in the lab machine")
+        self.assertEqual(r("auto", self.host("hardware")), "a test sets KVM module "
+                         "options, which only the lab machine can")
+        self.assertEqual(r("qemu", self.host("hardware")), "RUNNER=qemu")
 
 if __name__ == "__main__":
     unittest.main()
