@@ -4,16 +4,20 @@ machine's /dev/kvm, or, without one, in the QEMU lab machine, built first
 if need be (grading/runners/where.py, "programs"). `make run` and `make
 run-lab N` use it.
 
-    python3 grading/vmrun.py [--heading] [-t SECONDS] [--with PATH]... CMD...
+    python3 grading/vmrun.py [--heading] [-t SECONDS] [--with PATH]...
+                             [--env NAME=VALUE]... CMD...
 
 Each CMD is one command line, split as the shell would, run from the top of
 the repository; they run in order and the first that fails stops the rest.
 --heading prints "== CMD" before each. One line on stderr says where they
 ran. In the lab machine the commands run in one boot, each with the time
 limit -t (default 600 s); their stdout and stderr are printed when it ends.
---with packs a file or folder of the repository that no argument names.
-RUNNER=host|qemu|auto chooses, as for the grader. The exit status is that
-of the command that failed, else 0.
+--with packs a file or folder of the repository that no argument names;
+--env sets a variable there. The commands find VMMLAB_KVM (the KVM they
+meet there, "nested under TCG (...)") and VMMLAB_CPU (this machine's CPU)
+in their environment. RUNNER=host|qemu|auto chooses (grading/runners/
+where.py, "programs"). The exit status is that of the command that
+failed, else 0.
 """
 
 import argparse
@@ -52,8 +56,20 @@ def on_host(cmds, heading):
     return 0
 
 
-def in_lab_machine(mod, cmds, heading, timeout, files):
-    env = {"VMMLAB_KVM": mod.kvm_name()}
+def host_cpu():
+    try:
+        with open("/proc/cpuinfo", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def in_lab_machine(mod, cmds, heading, timeout, files, env):
+    # What the benchmarks print as the KVM and the CPU (bench/machine.sh).
+    env = dict(env, VMMLAB_KVM=mod.kvm_name(), VMMLAB_CPU=host_cpu())
     jobs = [Job("command %d" % (i + 1), argv, timeout, output_cap=OUTPUT_CAP,
                 env=env, files=files) for i, argv in enumerate(cmds)]
     results = mod.run_jobs(jobs, ROOT, {"log": lambda m: None})
@@ -86,6 +102,9 @@ def main(argv):
     ap.add_argument("--with", dest="files", action="append", default=[],
                     metavar="PATH", help="a file or folder of the repository "
                     "to copy into the lab machine")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="an environment variable for the commands in the "
+                    "lab machine (here they have this environment)")
     ap.add_argument("cmds", nargs="+", metavar="CMD",
                     help="one command line (quoted)")
     args = ap.parse_args(argv)
@@ -96,6 +115,12 @@ def main(argv):
         ap.error(str(e))
     if any(not c for c in cmds):
         ap.error("an empty command")
+    env = {}
+    for kv in args.env:
+        name, eq, value = kv.partition("=")
+        if not eq or not name:
+            ap.error("--env %s: expected NAME=VALUE" % kv)
+        env[name] = value
     host = where.host_kvm()
     place, why, mod = where.for_programs(requested, ROOT, host)
     if place is None:
@@ -106,7 +131,8 @@ def main(argv):
         return on_host(cmds, args.heading)
     say("%s: in the QEMU lab machine (KVM: %s)" % (
         "RUNNER=qemu" if requested == "qemu" else host.why, mod.kvm_name()))
-    return in_lab_machine(mod, cmds, args.heading, args.timeout, args.files)
+    return in_lab_machine(mod, cmds, args.heading, args.timeout, args.files,
+                          env)
 
 
 if __name__ == "__main__":

@@ -127,10 +127,11 @@ def build_lab_machine(root, log):
 
 
 def lab_machine(root, reason, log=_log_stderr, runner=None,
-                which=shutil.which, build=build_lab_machine):
+                which=shutil.which, build=build_lab_machine, may_build=True):
     """The lab machine's runner module, built first if need be and if it
-    can be: (module, what it is) or (None, why there is none). reason says
-    why it is wanted, for the line that announces a build."""
+    can be (and may_build): (module, what it is) or (None, why there is
+    none). reason says why it is wanted, for the line that announces a
+    build."""
     if runner is None:
         try:
             runner = importlib.import_module("grading.runners.qemu")
@@ -139,7 +140,7 @@ def lab_machine(root, reason, log=_log_stderr, runner=None,
     state, why = runner.status(root)
     if state == "ready":
         return runner, why
-    if state != "build":
+    if state != "build" or not may_build:
         return None, why
     if not os.path.isfile(os.path.join(root, "grading", "labvm", "build")):
         return None, why
