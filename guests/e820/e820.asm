@@ -11,10 +11,14 @@
 ;   4. ECX = 20, the entry size   5. nothing is written past those 20 bytes
 ;   6. the walk ends (EBX = 0) within 32 entries
 ;
-; then that three bad calls fail with CF set:
+; then that three bad calls fail with CF set, AH = 86h ("function not
+; supported") and not a byte of the buffer written:
 ;
 ;   7. EDX is not 'SMAP'          8. EBX is not a continuation value
 ;   9. ECX (the buffer size) is 19
+;
+; The type is printed whole, all 32 bits, so a type with stray high bits
+; does not read as a valid one.
 ;
 ; Check 1 is INT 12h's answer, 636 KiB (the memory below the EBDA), and
 ; check 10 that the BIOS ROM is read-only: a byte written to F000:0000
@@ -54,10 +58,7 @@ start:
 	xor ebx, ebx
 .next:
 	mov [cont], ebx
-	mov di, buf			; fill the buffer with a pattern
-	mov al, 0xaa
-	mov cx, BUF_SIZE
-	rep stosb
+	call fill_buf
 
 	mov eax, 0xe820
 	mov ebx, [cont]
@@ -91,8 +92,8 @@ start:
 	call put_hex32
 	mov si, msg_type
 	call puts
-	mov ax, [buf + 16]
-	call put_dec
+	mov eax, [buf + 16]
+	call put_dec32
 	call newline
 
 	mov bl, 4
@@ -117,6 +118,7 @@ start:
 	call puts
 
 	; 7. EDX is not the signature.
+	call fill_buf
 	mov eax, 0xe820
 	xor ebx, ebx
 	mov ecx, BUF_SIZE
@@ -124,11 +126,13 @@ start:
 	mov di, buf
 	int 0x15
 	mov bl, 7
-	jnc fail
+	call refused
+	jne fail
 	mov si, msg_bad_edx
 	call puts
 
 	; 8. A continuation value the BIOS never gave out.
+	call fill_buf
 	mov eax, 0xe820
 	mov ebx, 0x1234
 	mov ecx, BUF_SIZE
@@ -136,11 +140,13 @@ start:
 	mov di, buf
 	int 0x15
 	mov bl, 8
-	jnc fail
+	call refused
+	jne fail
 	mov si, msg_bad_ebx
 	call puts
 
 	; 9. A buffer smaller than one entry.
+	call fill_buf
 	mov eax, 0xe820
 	xor ebx, ebx
 	mov ecx, 19
@@ -148,7 +154,8 @@ start:
 	mov di, buf
 	int 0x15
 	mov bl, 9
-	jnc fail
+	call refused
+	jne fail
 	mov si, msg_bad_ecx
 	call puts
 
@@ -184,6 +191,46 @@ fail:
 halt:
 	hlt
 	jmp halt
+
+; Fill the buffer with the pattern 0xAA.
+fill_buf:
+	push ax
+	push cx
+	push di
+	mov di, buf
+	mov al, 0xaa
+	mov cx, BUF_SIZE
+	rep stosb
+	pop di
+	pop cx
+	pop ax
+	ret
+
+; After a call that must fail: ZF set when CF was set, AH = 86h and the
+; buffer still holds the pattern, ZF clear otherwise. Keeps BL.
+refused:
+	jnc .no
+	cmp ah, 0x86
+	jne .no
+	push cx
+	push si
+	mov si, buf
+	mov cx, BUF_SIZE
+.byte:
+	cmp byte [si], 0xaa
+	jne .written
+	inc si
+	loop .byte
+	pop si
+	pop cx
+	cmp al, al			; ZF = 1: refused as it should be
+	ret
+.written:
+	pop si
+	pop cx
+.no:
+	or sp, sp			; ZF = 0 (SP is never 0 here)
+	ret
 
 ; Print the NUL-terminated string at DS:SI.
 puts:
@@ -223,6 +270,32 @@ put_hex32:
 	pop eax
 	loop .digit
 	pop cx
+	pop eax
+	ret
+
+; Print EAX in decimal, all 32 bits.
+put_dec32:
+	push eax
+	push ebx
+	push cx
+	push edx
+	xor cx, cx
+	mov ebx, 10
+.divide:
+	xor edx, edx
+	div ebx
+	push dx
+	inc cx
+	test eax, eax
+	jnz .divide
+.print:
+	pop ax
+	add al, '0'
+	out DEBUG_PORT, al
+	loop .print
+	pop edx
+	pop cx
+	pop ebx
 	pop eax
 	ret
 
