@@ -595,12 +595,20 @@ def target(t, choice):
             choice.qemu = mod
             return "qemu", ""
         return None, ("skipped: needs KVM module options '%s', which only the "
-                      "lab machine can set (make labvm)" % t.module_options)
+                      "lab machine can set (%s)" % (t.module_options,
+                                                    no_lab_machine(choice)))
     if t.needs in NEEDS_HW and not choice.hw_flag:
         return None, ("skipped: needs %s; this machine's is software-only "
-                      "(the lab machine runs it: make labvm)"
-                      % NEEDS_HW[t.needs])
+                      "(the lab machine runs it; %s)"
+                      % (NEEDS_HW[t.needs], no_lab_machine(choice)))
     return "host", ""
+
+
+def no_lab_machine(choice):
+    """Why there is no lab machine, as far as the choice found out."""
+    if choice.probed and choice.probed[0] is None and choice.probed[1]:
+        return choice.probed[1]
+    return "make labvm"
 
 
 class LabMachineTimeout(Exception):

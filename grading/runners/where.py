@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 # What building the lab machine from nothing takes, for the line that
 # announces it (grading/README.md, "Measured").
-BUILD_COST = "once: about 100 MB from Debian, 15 s on a fast link"
+BUILD_COST = "once: about 100 MB from Debian, half a minute on a fast link"
 # What the build needs besides Python; the package to install for each.
 BUILD_TOOLS = (("apt-get", "apt"), ("apt-cache", "apt"), ("dpkg-deb", "dpkg"),
                ("gcc", "gcc"), ("readelf", "binutils"))

@@ -1202,6 +1202,15 @@ class TestPieces(unittest.TestCase):
         self.assertEqual(grade.target(t(needs="hw-kvm"), hard), ("host", ""))
         self.assertRegex(grade.target(t(needs="hw-kvm"), soft)[1],
                          "^skipped: needs a KVM that behaves as VT-x or AMD-V")
+        # When the lab machine was asked for and could not be had, the
+        # reason says why instead of suggesting make labvm.
+        off = grade.Choice("host", "", True, "", "", probed=(None, "no lab machine: no apt-get"))
+        self.assertEqual(grade.target(t(needs="hw-kvm"), off)[1],
+                         "skipped: needs a KVM that behaves as VT-x or AMD-V does; this "
+                         "machine's is software-only (the lab machine runs it; no lab "
+                         "machine: no apt-get)")
+        self.assertTrue(grade.target(t(needs="hw-kvm"), soft)[1].endswith(
+            "(the lab machine runs it; make labvm)"))
         self.assertEqual(grade.target(t(needs="hw-kvm"), qemu), ("qemu", ""))
         self.assertEqual(grade.target(t(needs="none"), none), ("host", ""))
         self.assertEqual(grade.target(t(kind="unit", name="unit.x"), none), ("host", ""))
