@@ -100,6 +100,10 @@ int main(void)
 		dirtylog_suite,
 		shadow_suite, pv_suite,
 		/* @@ end */
+		/* @@ 03 */
+		pic_suite, pit_suite, lapic_suite, ipi_suite, ioapic_suite,
+		msi_suite, irq_suite, irq_hostile_suite, irq_threads_suite,
+		/* @@ end */
 	};
 	SRunner *sr = srunner_create(NULL);
 	unsigned int i;

@@ -42,6 +42,17 @@ Suite *dirtylog_suite(void);
 Suite *shadow_suite(void);
 Suite *pv_suite(void);
 /* @@ end */
+/* @@ 03 */
+Suite *pic_suite(void);
+Suite *pit_suite(void);
+Suite *lapic_suite(void);
+Suite *ipi_suite(void);
+Suite *ioapic_suite(void);
+Suite *msi_suite(void);
+Suite *irq_suite(void);
+Suite *irq_hostile_suite(void);
+Suite *irq_threads_suite(void);
+/* @@ end */
 
 /* A device that records every access it sees. */
 #define REC_MAX 64

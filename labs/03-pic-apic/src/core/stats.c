@@ -1,0 +1,54 @@
+/*
+ * stats.c - the --stats summary of the run loop: exits by reason, time
+ * inside KVM_RUN (the guest and KVM) against time in the VMM, and what
+ * one exit costs, round trip (book §1.2).
+ */
+#include <time.h>
+
+#include "core/run.h"
+#include "core/stats.h"
+#include "core/vm.h"
+
+uint64_t stats_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The counts of every vCPU, added up. */
+void stats_print(const struct vm *vm, FILE *out)
+{
+	struct stats st = { 0 };
+	uint64_t nr_exits = 0;
+	double total, guest;
+	unsigned int i, v;
+
+	for (v = 0; v < vm->nr_vcpus; v++) {
+		const struct vcpu *vcpu = &vm->vcpus[v];
+
+		nr_exits += vcpu->nr_exits;
+		for (i = 0; i < STATS_MAX_REASON; i++)
+			st.exits[i] += vcpu->st.exits[i];
+		st.ns_guest += vcpu->st.ns_guest;
+		st.ns_total += vcpu->st.ns_total;
+	}
+	total = st.ns_total / 1e6;
+	guest = st.ns_guest / 1e6;
+
+	fprintf(out, "vmm: stats: %llu exits\n", (unsigned long long)nr_exits);
+	for (i = 0; i < STATS_MAX_REASON; i++)
+		if (st.exits[i])
+			fprintf(out, "vmm:   %-16s %10llu\n", exit_reason_name(i),
+				(unsigned long long)st.exits[i]);
+	if (st.ns_total == 0)
+		return;
+	fprintf(out, "vmm:   in KVM_RUN (guest and KVM) %10.3f ms %5.1f%%\n",
+		guest, 100.0 * guest / total);
+	fprintf(out, "vmm:   in the VMM                 %10.3f ms %5.1f%%\n",
+		total - guest, 100.0 * (total - guest) / total);
+	if (nr_exits)
+		fprintf(out, "vmm:   per exit, round trip       %10.0f ns\n",
+			st.ns_total / (double)nr_exits);
+}
