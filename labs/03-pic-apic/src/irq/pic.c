@@ -106,19 +106,26 @@ static void chip_set_line(struct pic_chip *c, unsigned int ir, int level)
 }
 
 /*
- * The slave's INT drives the master's IR2. The 8259A drops INT during
- * its INTA cycle, so a slave that still asserts INT afterwards (a
- * second request, automatic EOI) presents a new edge: the master
- * latches IR2 whenever the slave asserts and IRR2 is clear.
+ * The slave's INT drives the master's IR2, an input like any other: a
+ * rising edge of the slave's INT latches IRR2. The slave drops INT
+ * during its own acknowledge (an INTA cycle it answers, or a poll of
+ * the slave), so a slave that still asserts INT afterwards (a second
+ * request, automatic EOI) presents a new edge: slave_acked() lowers the
+ * master's view of the line. A poll of the master alone does not
+ * acknowledge the slave, whose INT stays high: no new edge, and IR2 is
+ * not requested again.
  */
+static void slave_acked(struct pic *p)
+{
+	p->chip[MASTER].line &= ~(1u << CASCADE_IR);
+}
+
 static void pic_update(struct pic *p)
 {
 	struct pic_chip *m = &p->chip[MASTER];
 	int slave_out = chip_pending(&p->chip[SLAVE], false) >= 0;
 	int out;
 
-	if (slave_out)
-		m->irr |= 1u << CASCADE_IR;
 	chip_set_line(m, CASCADE_IR, slave_out);
 	out = chip_pending(m, true) >= 0;
 	if (out != p->out) {
@@ -352,6 +359,8 @@ static uint8_t pic_read_locked(struct pic *p, uint16_t port)
 	}
 	i = port >= PIC_SLAVE_CMD;
 	c = &p->chip[i];
+	if (c->poll && i == SLAVE)
+		slave_acked(p);
 	if (c->poll)
 		return chip_poll(c, i == MASTER);
 	if (port & 1)
@@ -432,6 +441,7 @@ static uint8_t pic_inta_slave(struct pic *p)
 	if (ir < 0)
 		return (s->icw2 & 0xF8) | 7;	/* spurious IRQ 15 */
 	chip_ack(s, (unsigned int)ir);
+	slave_acked(p);
 	return (s->icw2 & 0xF8) | (uint8_t)ir;
 }
 

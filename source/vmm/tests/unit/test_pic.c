@@ -363,6 +363,36 @@ START_TEST(poll_mode)
 }
 END_TEST
 
+/*
+ * Polling the master gives level 2 for a slave request but does not
+ * acknowledge the slave, whose INT stays high: no new edge on IR2, so
+ * after both EOIs the next poll of the master gives its own IR3.
+ */
+START_TEST(poll_cascade)
+{
+	pulse(10);
+	pulse(3);
+	pic_write(p, 0x20, 0x0C);
+	ck_assert_uint_eq(pic_read(p, 0x20), 0x82);
+	pic_write(p, 0xA0, 0x0C);
+	ck_assert_uint_eq(pic_read(p, 0xA0), 0x82);
+	pic_write(p, 0xA0, 0x20);
+	pic_write(p, 0x20, 0x20);
+	ck_assert_uint_eq(irqm_pic_irr(p, 0x20), 0x08);
+	pic_write(p, 0x20, 0x0C);
+	ck_assert_uint_eq(pic_read(p, 0x20), 0x83);
+	pic_write(p, 0x20, 0x20);
+	ck_assert_uint_eq(irqm_pic_isr(p, 0x20), 0x00);
+	ck_assert_uint_eq(irqm_pic_irr(p, 0x20), 0x00);
+	/* A second slave request after the slave's poll: a new edge. */
+	pulse(10);
+	pulse(11);
+	pic_write(p, 0xA0, 0x0C);
+	ck_assert_uint_eq(pic_read(p, 0xA0), 0x82);
+	ck_assert_uint_eq(irqm_pic_irr(p, 0x20) & 0x04, 0x04);
+}
+END_TEST
+
 START_TEST(special_mask_mode)
 {
 	pulse(3);
@@ -594,6 +624,7 @@ Suite *pic_suite(void)
 	tcase_add_test(pc, rotate_on_specific_eoi);
 	tcase_add_test(pc, ocw3_read_register);
 	tcase_add_test(pc, poll_mode);
+	tcase_add_test(pc, poll_cascade);
 	tcase_add_test(pc, special_mask_mode);
 	tcase_add_test(pc, cascade);
 	tcase_add_test(pc, cascade_slave_priority);
