@@ -10,7 +10,11 @@
  * Only what KVM's in-kernel 8259A does too is checked: the datasheet says
  * the poll sets the level's ISR bit (so the guest EOIs after each poll),
  * but KVM's clears it, and with nothing pending KVM returns 0x07 where
- * QEMU returns 0x00, so of that answer only bit 7 is checked.
+ * QEMU returns 0x00, so of that answer only bit 7 is checked. With a
+ * level to report, the KVM of Linux 6.1 (Debian 12's, the lab machine's)
+ * leaves bit 7 clear where the datasheet, QEMU and later KVMs set it, so
+ * of that answer only the level, bits 2:0, is checked (the unit tests
+ * check bit 7 of the VMM's own 8259A).
  * Runs on QEMU with -device pc-testdev.
  */
 #include "check.h"
@@ -32,13 +36,13 @@ void guest_main(void)
 	irqdev_pulse(3);
 	check(pic_irr(), 0x042c, 4, "IRR");
 
-	check(pic_poll(PIC_MASTER), 0x82, 2, "poll the master (level 2: the slave)");
-	check(pic_poll(PIC_SLAVE), 0x82, 2, "poll the slave (level 2: IRQ 10)");
+	check(pic_poll(PIC_MASTER) & 7, 2, 1, "poll the master (level 2: the slave)");
+	check(pic_poll(PIC_SLAVE) & 7, 2, 1, "poll the slave (level 2: IRQ 10)");
 	pic_command(PIC_SLAVE, OCW2_EOI);
 	pic_command(PIC_MASTER, OCW2_EOI);
-	check(pic_poll(PIC_MASTER), 0x83, 2, "poll the master (IRQ 3)");
+	check(pic_poll(PIC_MASTER) & 7, 3, 1, "poll the master (IRQ 3)");
 	pic_command(PIC_MASTER, OCW2_EOI);
-	check(pic_poll(PIC_MASTER), 0x85, 2, "poll the master (IRQ 5)");
+	check(pic_poll(PIC_MASTER) & 7, 5, 1, "poll the master (IRQ 5)");
 	pic_command(PIC_MASTER, OCW2_EOI);
 	check(pic_poll(PIC_MASTER) & 0x80, 0x00, 2, "poll the master, bit 7 (nothing pending)");
 	check(pic_poll(PIC_SLAVE) & 0x80, 0x00, 2, "poll the slave, bit 7 (nothing pending)");
@@ -49,11 +53,11 @@ void guest_main(void)
 	pic_set_mask(~(1u << 2 | 1u << 5) & 0xffff);
 	irqdev_pulse(3);
 	irqdev_pulse(5);
-	check(pic_poll(PIC_MASTER), 0x85, 2, "poll the master (IRQ 5; IRQ 3 masked)");
+	check(pic_poll(PIC_MASTER) & 7, 5, 1, "poll the master (IRQ 5; IRQ 3 masked)");
 	pic_command(PIC_MASTER, OCW2_EOI);
 	check(pic_irr(), 0x0008, 4, "IRR (IRQ 3 still requested)");
 	pic_set_mask(~(1u << 2 | 1u << 3) & 0xffff);
-	check(pic_poll(PIC_MASTER), 0x83, 2, "unmasked: poll the master (IRQ 3)");
+	check(pic_poll(PIC_MASTER) & 7, 3, 1, "unmasked: poll the master (IRQ 3)");
 	pic_command(PIC_MASTER, OCW2_EOI);
 	pic_set_mask(0xffff);
 
