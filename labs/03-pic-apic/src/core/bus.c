@@ -258,13 +258,18 @@ uint64_t bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 		  unsigned int size)
 {
 	struct bus_region r;
+	uint64_t v;
 
 	if (!bus_find(bus, addr, size, &r) || !r.ops->read) {
 		bus_unclaimed(bus, addr, size, "read");
 		return bus_all_ones(size);
 	}
-	return r.ops->read(vcpu, r.opaque, addr - r.base, size) &
-	       bus_all_ones(size);
+	if (r.ops->lock)
+		pthread_mutex_lock(r.ops->lock);
+	v = r.ops->read(vcpu, r.opaque, addr - r.base, size) & bus_all_ones(size);
+	if (r.ops->lock)
+		pthread_mutex_unlock(r.ops->lock);
+	return v;
 }
 
 void bus_write(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
@@ -276,6 +281,10 @@ void bus_write(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 		bus_unclaimed(bus, addr, size, "write");
 		return;
 	}
+	if (r.ops->lock)
+		pthread_mutex_lock(r.ops->lock);
 	r.ops->write(vcpu, r.opaque, addr - r.base, size,
 		     value & bus_all_ones(size));
+	if (r.ops->lock)
+		pthread_mutex_unlock(r.ops->lock);
 }

@@ -20,6 +20,9 @@
 #include "mem/pv.h"
 #include "mem/uffd.h"
 #include "mem/walkdev.h"
+#include "cpu/mptable.h"
+#include "dev/irqtest.h"
+#include "irq/irqchip.h"
 
 static const struct machine_device machine_devices[] = {
 	/* The platform's test devices (guests/README.md). */
@@ -34,6 +37,11 @@ static const struct machine_device machine_devices[] = {
 	{ .name = "dirtylog", .init = dirtylog_init,
 	  .stats = dirtylog_stats, .exit = dirtylog_exit },
 	{ .name = "walkdev", .init = walkdev_init, .exit = walkdev_exit },
+	/* Lab 03. The interrupt controllers first: the devices drive lines. */
+	{ .name = "irqchip", .init = irqchip_init, .kvm = irqchip_kvm,
+	  .start = irqchip_start, .stats = irqchip_stats, .exit = irqchip_exit },
+	{ .name = "irqtest", .init = irqtest_init, .exit = irqtest_exit },
+	{ .name = "mptable", .init = mptable_init, .start = mptable_start },
 	/* Last: RAM above --demand-above starts empty once the others have
 	 * written what they write into guest memory. */
 	{ .name = "demand", .init = uffd_init, .start = uffd_start,
@@ -62,6 +70,24 @@ int machine_init(struct vm *vm)
 			vm->nr_dev = i + 1;
 		if (ret)
 			return ret;
+	}
+	return 0;
+}
+
+/* After KVM_CREATE_VM, before the vCPUs. */
+int machine_kvm(struct vm *vm)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_dev; i++) {
+		const struct machine_device *d = &machine_devices[i];
+
+		if (d->kvm) {
+			ret = d->kvm(vm->dev[i], vm);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }

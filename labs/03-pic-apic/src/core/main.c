@@ -1,9 +1,11 @@
 /*
- * main.c - the lab 02 VMM: lay out guest memory as a PC's, load a guest,
- * run it on KVM, report how it ended (book §1.5, and §2.2 for the memory
- * map, the BIOS and the virtual DIMM).
+ * main.c - the lab 03 VMM: lay out guest memory as a PC's, load a guest,
+ * give it the PC's interrupt controllers and up to 8 processors, run it
+ * on KVM, report how it ended (book §1.5, §2.2 for the memory map, ch. 3
+ * for the interrupt controllers, §1.4 for the processors).
  *
- *   vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR] GUEST
+ *   vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR]
+ *       [--cpus N] [--irqchip user|split|kernel] GUEST
  *
  * The devices are in src/core/machine.c. The exit status says how the
  * run ended; see guests/README.md.
@@ -86,7 +88,8 @@ int main(int argc, char **argv)
 		return quit(&vm, fail(VMM_EXIT_HOST, NULL));
 
 	if (vm_open_kvm(&vm, opt.kvm_dev) < 0 || vm_create(&vm) < 0 ||
-	    vcpu_create_all(&vm, &bi) < 0 || machine_start(&vm) < 0)
+	    machine_kvm(&vm) < 0 || vcpu_create_all(&vm, &bi) < 0 ||
+	    machine_start(&vm) < 0)
 		return quit(&vm, fail(VMM_EXIT_HOST, NULL));
 	if (opt.trace) {
 		fprintf(stderr, "vmm: %s: %s, entry 0x%llx, %llu MiB of RAM\n",
@@ -94,6 +97,9 @@ int main(int argc, char **argv)
 			(unsigned long long)bi.entry,
 			(unsigned long long)(opt.mem >> 20));
 		memmap_print(&vm.mem, stderr);
+		fprintf(stderr, "vmm: %u vCPU%s, --irqchip=%s\n", vm.nr_vcpus,
+			vm.nr_vcpus == 1 ? "" : "s",
+			options_irqchip_name(opt.irqchip));
 	}
 
 	ret = vm_run(&vm);

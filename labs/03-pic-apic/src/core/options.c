@@ -16,7 +16,8 @@
 #include "core/options.h"
 
 static const char usage[] =
-	"usage: vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR] GUEST\n"
+	"usage: vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR]\n"
+	"           [--cpus N] [--irqchip user|split|kernel] GUEST\n"
 	"  GUEST      a flat real-mode binary, a multiboot ELF32 or an ELF64\n"
 	"  --mem SIZE guest RAM, e.g. 32M or 5G (default 32M; a 4 KiB multiple from\n"
 	"             1M to 64G, and at most the host's RAM unless the host always\n"
@@ -24,9 +25,15 @@ static const char usage[] =
 	"  --demand-above ADDR\n"
 	"             guest RAM at and above guest-physical ADDR (1M or more, a 4 KiB\n"
 	"             multiple) starts empty and is filled on first touch (userfaultfd)\n"
-	"  --trace    print the memory map and one line per VM exit on stderr\n"
-	"  --stats    print exit counts, where the time went, demand faults and\n"
-	"             dirty pages on stderr\n"
+	"  --cpus N   N processors, 1 to 8 (default 1); vCPU 0 boots, the others\n"
+	"             wait for INIT and SIPI from it\n"
+	"  --irqchip MODE\n"
+	"             where the interrupt controllers are: user (default: all in\n"
+	"             the VMM), split (local APICs in KVM) or kernel (all in KVM)\n"
+	"  --trace    print the memory map, one line per VM exit and every\n"
+	"             interrupt decision on stderr\n"
+	"  --stats    print exit counts, interrupts, where the time went, demand\n"
+	"             faults and dirty pages on stderr\n"
 	"exit status: 0 guest halted, odd: the guest's exit device code,\n"
 	"  2 bad usage or guest file, 4 guest crashed the VM, 6 host/KVM error\n";
 
@@ -152,6 +159,47 @@ static int options_demand(struct options *opt, const char *arg, FILE *err)
 	return 0;
 }
 
+static const char *const irqchip_names[] = {
+	[IRQCHIP_USER] = "user",
+	[IRQCHIP_SPLIT] = "split",
+	[IRQCHIP_KERNEL] = "kernel",
+};
+
+const char *options_irqchip_name(enum irqchip_mode mode)
+{
+	return irqchip_names[mode];
+}
+
+static int options_cpus(struct options *opt, const char *arg, FILE *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > VMM_MAX_CPUS) {
+		fprintf(err, "vmm: bad --cpus '%s': a number of processors from 1 to %d\n",
+			arg, VMM_MAX_CPUS);
+		return -EINVAL;
+	}
+	opt->cpus = (unsigned int)v;
+	return 0;
+}
+
+static int options_irqchip(struct options *opt, const char *arg, FILE *err)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(irqchip_names) / sizeof(irqchip_names[0]); i++) {
+		if (!strcmp(arg, irqchip_names[i])) {
+			opt->irqchip = (enum irqchip_mode)i;
+			return 0;
+		}
+	}
+	fprintf(err, "vmm: bad --irqchip '%s': user, split or kernel\n", arg);
+	return -EINVAL;
+}
+
 /* 0: run; 1: help was printed; <0: a usage error was printed. */
 int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 {
@@ -160,6 +208,8 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 		{ "stats", no_argument, NULL, 's' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "demand-above", required_argument, NULL, 'd' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "irqchip", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -168,6 +218,8 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 
 	memset(opt, 0, sizeof(*opt));
 	opt->mem = MEM_DEFAULT;
+	opt->cpus = 1;
+	opt->irqchip = IRQCHIP_USER;
 	opt->kvm_dev = env && *env ? env : KVM_DEV_DEFAULT;
 	opterr = 0;
 	optind = 1;
@@ -185,6 +237,14 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 			break;
 		case 'd':
 			if (options_demand(opt, optarg, err))
+				return -EINVAL;
+			break;
+		case 'c':
+			if (options_cpus(opt, optarg, err))
+				return -EINVAL;
+			break;
+		case 'i':
+			if (options_irqchip(opt, optarg, err))
 				return -EINVAL;
 			break;
 		case 'h':

@@ -15,9 +15,13 @@
 #include <sys/ioctl.h>
 
 #include "core/err.h"
+#include "core/kick.h"
 #include "core/run.h"
 #include "core/vm.h"
 #include "cpu/msr.h"
+#include "irq/halt.h"
+#include "irq/inject.h"
+#include "irq/irqchip.h"
 
 static const char *const exit_names[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
@@ -36,6 +40,7 @@ static const char *const exit_names[] = {
 	[KVM_EXIT_NMI] = "NMI",
 	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+	[KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
 	[KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
 	[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
 };
@@ -143,6 +148,17 @@ int vcpu_handle_msr(struct vcpu *vcpu)
 	uint64_t value = 0;
 	int ret;
 
+	/* Lab 03: IA32_APIC_BASE belongs to our local APIC (--irqchip=user). */
+	if (run->msr.index == MSR_IA32_APIC_BASE && vcpu->vm->irq) {
+		value = run->msr.data;
+		ret = irqchip_apic_base(vcpu->vm->irq, vcpu,
+					run->exit_reason == KVM_EXIT_X86_WRMSR,
+					&value);
+		if (run->exit_reason == KVM_EXIT_X86_RDMSR)
+			run->msr.data = value;
+		run->msr.error = ret ? 1 : 0;
+		return 0;
+	}
 	if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
 		ret = msr_read(ms, run->msr.index, &value);
 		run->msr.data = value;
@@ -268,7 +284,7 @@ int vcpu_handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_MMIO:
 		return vcpu_handle_mmio(vcpu);
 	case KVM_EXIT_HLT:
-		vm_stop(vm, VMM_EXIT_HALT);
+		halt_enter(vcpu);
 		return 0;
 	/* END EXERCISE 1.dispatch */
 	case KVM_EXIT_X86_RDMSR:
@@ -276,6 +292,15 @@ int vcpu_handle_exit(struct vcpu *vcpu)
 		return vcpu_handle_msr(vcpu);
 	case KVM_EXIT_INTR:
 		/* A signal arrived while in the guest: just go back in. */
+		return 0;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+	case KVM_EXIT_SET_TPR:
+		/* The guest can take an interrupt, or lowered CR8: next entry. */
+		return 0;
+	case KVM_EXIT_IOAPIC_EOI:
+		/* --irqchip=split: a level-triggered vector ended. */
+		if (vm->irq)
+			irqchip_ioapic_eoi(vm->irq, run->eoi.vector);
 		return 0;
 	case KVM_EXIT_SHUTDOWN:
 		fflush(stdout);
@@ -317,7 +342,8 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 	const char *name = exit_reason_name(run->exit_reason);
 	int pad = 9 - (int)strlen(name);
 
-	fprintf(out, "trace %6llu %s", (unsigned long long)vcpu->nr_exits, name);
+	fprintf(out, "trace cpu%u %6llu %s", vcpu->index,
+		(unsigned long long)vcpu->nr_exits, name);
 	if (pad < 0)
 		pad = 0;
 	switch (run->exit_reason) {
@@ -347,36 +373,72 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 			(unsigned long long)run->msr.data,
 			run->msr.error ? " -> #GP" : "");
 		break;
+	case KVM_EXIT_HLT:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		fprintf(out, "%*s IF=%u ready=%u", pad, "", run->if_flag,
+			run->ready_for_interrupt_injection);
+		break;
+	case KVM_EXIT_IOAPIC_EOI:
+		fprintf(out, "%*s vector 0x%02x", pad, "", run->eoi.vector);
+		break;
 	}
 	fputc('\n', out);
 }
 
 /*
- * The vCPU's run loop: enter the guest, handle the exit, until the VM is
- * stopped (0) or an exit cannot be handled (-errno, err_msg() says why).
+ * One KVM_RUN: 0 after an exit, -EINTR when a kick made it return
+ * before or instead of an exit (book §3.2.4), -errno on failure.
+ */
+static int vcpu_enter(struct vcpu *vcpu)
+{
+	uint64_t t0 = 0;
+	int ret, e;
+
+	if (vcpu->stats)
+		t0 = stats_now_ns();
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	e = errno;
+	/* Cleared after the run, looked at before the next: no kick is lost. */
+	vcpu->run->immediate_exit = 0;
+	if (vcpu->stats)
+		vcpu->st.ns_guest += stats_now_ns() - t0;
+	inject_after_run(vcpu);
+	if (ret < 0 && (e == EINTR || e == EAGAIN))
+		return -EINTR;
+	if (ret < 0)
+		return err_set(-e, "KVM_RUN: %s", strerror(e));
+	return 0;
+}
+
+/*
+ * The vCPU's run loop: hand KVM what the vCPU must take, enter the
+ * guest, handle the exit, until the VM is stopped (0) or an exit cannot
+ * be handled (-errno, err_msg() says why). Lab 03 runs one per thread.
  */
 int vcpu_run(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	uint64_t start = 0, t0 = 0;
+	uint64_t start = 0;
 	int ret = 0;
 
 	if (vcpu->stats)
 		start = stats_now_ns();
 	while (!vm_stopped(vm)) {
-		/* Lab 03 injects pending interrupts here, before entering. */
-		if (vcpu->stats)
-			t0 = stats_now_ns();
-		ret = ioctl(vcpu->fd, KVM_RUN, 0);
-		if (vcpu->stats)
-			vcpu->st.ns_guest += stats_now_ns() - t0;
-		if (ret < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			ret = err_set(-errno, "KVM_RUN: %s", strerror(errno));
+		ret = inject_before_run(vcpu);
+		if (ret || vm_stopped(vm))
 			break;
+		ret = vcpu_enter(vcpu);
+		if (ret == -EINTR) {
+			/* A kick: an exit to us all the same, counted as one. */
+			vcpu->nr_exits++;
+			vcpu->st.exits[KVM_EXIT_INTR]++;
+			ret = 0;
+			continue;
 		}
+		if (ret)
+			break;
 		vcpu->nr_exits++;
+		atomic_fetch_add(&vcpu->activity, 1);
 		if (vcpu->run->exit_reason < STATS_MAX_REASON)
 			vcpu->st.exits[vcpu->run->exit_reason]++;
 		ret = vcpu_handle_exit(vcpu);

@@ -22,6 +22,7 @@
 #include "cpu/boot.h"
 #include "cpu/cpuid.h"
 #include "cpu/pt.h"
+#include "cpu/smp.h"
 
 /* A vCPU not made yet: no fd, no kvm_run page; its options from vm->opt. */
 void vcpu_init(struct vcpu *vcpu, struct vm *vm, unsigned int index)
@@ -70,6 +71,7 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 	free(supported);
 	if (!table)
 		return err_set(-ENOMEM, "cannot build the CPUID table");
+	cpuid_set_apic(table, vcpu->index);
 	ret = ioctl(vcpu->fd, KVM_SET_CPUID2, table);
 	free(table);
 	if (ret < 0)
@@ -180,8 +182,28 @@ int vcpu_setup(struct vcpu *vcpu, const struct boot_info *bi)
 }
 
 /*
+ * Lab 03: an application processor. It keeps KVM's power-on state for
+ * INIT and SIPI (src/cpu/smp.c) and waits for them: in our own MP state
+ * with --irqchip=user, in KVM's otherwise (where KVM already puts an AP
+ * in UNINITIALIZED; we say so, so that the code shows it).
+ */
+static int vcpu_setup_ap(struct vcpu *vcpu)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
+	int ret = vcpu_set_cpuid(vcpu);
+
+	if (ret)
+		return ret;
+	if (vcpu->vm->opt && vcpu->vm->opt->irqchip != IRQCHIP_USER &&
+	    ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return err_set(-errno, "KVM_SET_MP_STATE: %s", strerror(errno));
+	return 0;
+}
+
+/*
  * Make the VM's vCPUs (vm->nr_vcpus of them) and give each its first
- * state: the boot processor starts the guest as bi says.
+ * state: the boot processor starts the guest as bi says, the others
+ * wait for it to start them.
  */
 int vcpu_create_all(struct vm *vm, const struct boot_info *bi)
 {
@@ -194,8 +216,15 @@ int vcpu_create_all(struct vm *vm, const struct boot_info *bi)
 		vcpu->trace = vm->opt && vm->opt->trace;
 		vcpu->stats = vm->opt && vm->opt->stats;
 		ret = vcpu_create(vcpu);
+		if (!ret)
+			ret = vcpu_get_regs(vcpu, &vcpu->reset_regs);
+		if (!ret)
+			ret = vcpu_get_sregs(vcpu, &vcpu->reset_sregs);
+		if (!ret && i > 0)
+			ret = vcpu_setup_ap(vcpu);
 		if (ret)
 			return ret;
+		smp_init_state(vcpu);
 	}
 	return vcpu_setup(&vm->vcpus[0], bi);
 }

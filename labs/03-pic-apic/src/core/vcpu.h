@@ -9,6 +9,8 @@
 #ifndef VMM_VCPU_H
 #define VMM_VCPU_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +23,10 @@
 
 struct vm;
 
+/* Requests another thread leaves for the vCPU's thread (vcpu->events). */
+#define VCPU_EV_INIT	0x1u	/* INIT arrived (src/cpu/smp.c) */
+#define VCPU_EV_SIPI	0x2u	/* a start-up IPI arrived, vector in sipi_vector */
+
 struct vcpu {
 	struct vm *vm;
 	unsigned int index;		/* 0 .. nr_vcpus - 1, also its APIC ID */
@@ -32,6 +38,25 @@ struct vcpu {
 	bool stats;			/* --stats */
 	uint64_t nr_exits;
 	struct stats st;
+	/*
+	 * Lab 03: the vCPU's thread and how other threads reach it. The
+	 * thread owns everything above and `mp`; other threads only set
+	 * `events` and `sipi_vector` (atomics) and kick it (src/core/kick.c,
+	 * whose lock guards `thread_live`, `parked` and `kicked`).
+	 */
+	pthread_t thread;
+	bool thread_live;		/* kicks may be sent to `thread` */
+	bool parked;			/* asleep in kick_park() */
+	bool kicked;			/* woken since it last looked */
+	unsigned int mp;		/* KVM_MP_STATE_*, with --irqchip=user */
+	bool halt_if;			/* RFLAGS.IF when it halted */
+	atomic_uint events;		/* VCPU_EV_* */
+	atomic_bool probe;		/* src/irq/halt.c asks: asleep? */
+	atomic_ullong activity;		/* exits other than kicks */
+	atomic_uint sipi_vector;
+	struct kvm_regs reset_regs;	/* KVM's state at power-on, for INIT */
+	struct kvm_sregs reset_sregs;	/* and SIPI (src/cpu/smp.c) */
+	char err[256];			/* why its run loop failed */
 };
 
 void vcpu_init(struct vcpu *vcpu, struct vm *vm, unsigned int index);

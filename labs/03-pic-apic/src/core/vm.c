@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/kick.h"
+#include "core/options.h"
 #include "core/run.h"
 #include "core/vm.h"
 #include "cpu/msr.h"
@@ -65,7 +67,8 @@ void vm_init(struct vm *vm, const struct options *opt)
 	vm->opt = opt;
 	bus_init(&vm->pio, "port");
 	bus_init(&vm->mmio, "mmio");
-	vm->nr_vcpus = 1;
+	vm->nr_vcpus = opt ? opt->cpus : 1;
+	kick_init(vm);
 	for (i = 0; i < VMM_MAX_CPUS; i++)
 		vcpu_init(&vm->vcpus[i], vm, i);
 	atomic_init(&vm->status, VM_RUNNING);
@@ -134,16 +137,65 @@ int vm_create(struct vm *vm)
 		  KVM_CAP_EXIT_ON_EMULATION_FAILURE) > 0)
 		ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap);
 
-	return msr_filter_install(vm->vm_fd);
+	return msr_filter_install(vm->vm_fd, !vm->opt ||
+				  vm->opt->irqchip == IRQCHIP_USER);
 }
 
 /*
- * Run the vCPUs until the VM stops: 0, or -errno when a vCPU could not
- * go on (err_msg() says why). One vCPU here, run in the calling thread.
+ * A vCPU's thread: its run loop. A failure stops the whole VM, and its
+ * message (err.h's is per thread) is kept for vm_run().
+ */
+static void *vm_vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	int ret;
+
+	kick_bind(vcpu);
+	ret = vcpu_run(vcpu);
+	kick_unbind(vcpu);
+	if (ret < 0) {
+		snprintf(vcpu->err, sizeof(vcpu->err), "vCPU %u: %s",
+			 vcpu->index, err_msg());
+		vm_stop(vcpu->vm, VMM_EXIT_HOST);
+	}
+	return (void *)(intptr_t)ret;
+}
+
+/*
+ * Run the vCPUs until the VM stops, one thread each (vCPU 0 in the
+ * calling thread): 0, or -errno when a vCPU could not go on (err_msg()
+ * says why, for the first that failed).
  */
 int vm_run(struct vm *vm)
 {
-	return vcpu_run(&vm->vcpus[0]);
+	unsigned int i, started = 1;
+	void *res;
+	int ret = kick_install(), first = 0;
+
+	for (i = 1; !ret && i < vm->nr_vcpus; i++) {
+		ret = -pthread_create(&vm->vcpus[i].thread, NULL, vm_vcpu_thread,
+				      &vm->vcpus[i]);
+		if (ret)
+			err_set(ret, "cannot start the thread of vCPU %u: %s", i,
+				strerror(-ret));
+		else
+			started++;
+	}
+	if (ret) {
+		vm_stop(vm, VMM_EXIT_HOST);
+		first = ret;
+	} else {
+		first = (int)(intptr_t)vm_vcpu_thread(&vm->vcpus[0]);
+	}
+	for (i = 1; i < started; i++) {
+		pthread_join(vm->vcpus[i].thread, &res);
+		if (!first && (intptr_t)res)
+			first = (int)(intptr_t)res;
+	}
+	for (i = 0; i < vm->nr_vcpus && first; i++)
+		if (vm->vcpus[i].err[0])
+			return err_set(first, "%s", vm->vcpus[i].err);
+	return first;
 }
 
 /*
@@ -157,6 +209,8 @@ void vm_stop(struct vm *vm, int status)
 	int running = VM_RUNNING;
 
 	atomic_compare_exchange_strong(&vm->status, &running, status);
+	/* Lab 03: a vCPU asleep, or in KVM_RUN, must notice now. */
+	kick_all(vm);
 }
 
 bool vm_stopped(struct vm *vm)

@@ -96,3 +96,27 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported)
 	return c;
 	/* END EXERCISE 1.cpuid */
 }
+
+/*
+ * Lab 03: what each processor's CPUID says of its local APIC (Intel SDM
+ * vol. 2A, CPUID leaves 1 and 0Bh): its initial APIC ID, that it has
+ * one, and that it is an xAPIC: our local APIC has neither x2APIC mode
+ * nor the TSC-deadline timer, and the platform is the same in every
+ * --irqchip mode, so neither is advertised.
+ */
+void cpuid_set_apic(struct kvm_cpuid2 *c, unsigned int apic_id)
+{
+	struct kvm_cpuid_entry2 *e;
+	unsigned int i;
+
+	for (i = 0; i < c->nent; i++) {
+		e = &c->entries[i];
+		if (e->function == 1) {
+			e->ebx = (e->ebx & 0x00ffffffU) | apic_id << 24;
+			e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
+			e->edx |= CPUID_1_EDX_APIC;
+		} else if (e->function == 0xb || e->function == 0x1f) {
+			e->edx = apic_id;	/* the x2APIC ID, every subleaf */
+		}
+	}
+}

@@ -16,4 +16,11 @@
 struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported);
 int cpuid_get_supported(int kvm_fd, struct kvm_cpuid2 **out);
 
+/* Leaf 1: EBX bits 31-24 the initial APIC ID; ECX x2APIC and TSC deadline. */
+#define CPUID_1_ECX_X2APIC		(1U << 21)
+#define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
+#define CPUID_1_EDX_APIC		(1U << 9)
+
+void cpuid_set_apic(struct kvm_cpuid2 *c, unsigned int apic_id);
+
 #endif

@@ -20,7 +20,11 @@ void msr_init(struct msr_state *ms)
 	ms->scratch = MSR_VMMLAB_INITIAL;
 }
 
-int msr_filter_install(int vm_fd)
+/*
+ * Lab 03: with apic_base, IA32_APIC_BASE comes to us too, for our local
+ * APIC (--irqchip=user; KVM's own local APIC handles it otherwise).
+ */
+int msr_filter_install(int vm_fd, bool apic_base)
 {
 	/* A clear bit in the bitmap means "deny", which sends the access to us. */
 	static uint8_t deny[1];
@@ -34,6 +38,12 @@ int msr_filter_install(int vm_fd)
 			.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
 			.nmsrs = 1,
 			.base = MSR_VMMLAB_SCRATCH,
+			.bitmap = deny,
+		},
+		.ranges[1] = {
+			.flags = apic_base ? KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE : 0,
+			.nmsrs = apic_base ? 1 : 0,
+			.base = MSR_IA32_APIC_BASE,
 			.bitmap = deny,
 		},
 	};

@@ -84,9 +84,13 @@ static void testdev_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
 	testdev_bad(td, "write", offset, size);
 }
 
+/* Lab 03: vCPUs on several threads reach the registers one at a time. */
+static pthread_mutex_t testdev_lock = PTHREAD_MUTEX_INITIALIZER;
+
 const struct bus_ops testdev_ops = {
 	.read = testdev_read,
 	.write = testdev_write,
+	.lock = &testdev_lock,
 };
 
 int testdev_init(struct vm *vm, void **state)

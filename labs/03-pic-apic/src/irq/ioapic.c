@@ -33,10 +33,9 @@ static bool rte_level(uint64_t rte)
 	return rte & IOAPIC_RTE_LEVEL;
 }
 
-/* Send pin's message; a level one accepted sets remote IRR. */
-static void ioapic_send(struct ioapic *io, unsigned int pin)
+/* The message a redirection entry describes. */
+struct apic_irq ioapic_rte_message(uint64_t rte)
 {
-	uint64_t rte = io->rte[pin];
 	struct apic_irq irq = {
 		.vector = rte & 0xFF,
 		.dm = (rte >> 8) & 7,
@@ -45,14 +44,22 @@ static void ioapic_send(struct ioapic *io, unsigned int pin)
 		.dest = rte >> 56,
 		.source = APIC_SRC_NONE,
 	};
+
+	/* Only Fixed and Lowest Priority may be level triggered. */
+	irq.level = rte_level(rte) && irq.dm <= APIC_DM_LOWEST;
+	return irq;
+}
+
+/* Send pin's message; a level one accepted sets remote IRR. */
+static void ioapic_send(struct ioapic *io, unsigned int pin)
+{
+	struct apic_irq irq = ioapic_rte_message(io->rte[pin]);
 	int n;
 
 	if (irq.dm == 3 || irq.dm == APIC_DM_SIPI) {
 		ioapic_warn(io, IOAPIC_W_DM, "redirection entry with a reserved delivery mode not delivered");
 		return;
 	}
-	/* Only Fixed and Lowest Priority may be level triggered. */
-	irq.level = rte_level(rte) && irq.dm <= APIC_DM_LOWEST;
 	n = io->ops.deliver ? io->ops.deliver(io->opaque, &irq) : 0;
 	if (irq.level && n > 0)
 		io->rte[pin] |= IOAPIC_RTE_REMOTE_IRR;
@@ -217,5 +224,24 @@ void ioapic_eoi(struct ioapic *io, uint8_t vector)
 		io->rte[pin] &= ~(uint64_t)IOAPIC_RTE_REMOTE_IRR;
 		ioapic_service_level(io, pin);
 	}
+	pthread_mutex_unlock(&io->lock);
+}
+
+uint64_t ioapic_rte(struct ioapic *io, unsigned int pin)
+{
+	uint64_t rte = IOAPIC_RTE_MASKED;
+
+	pthread_mutex_lock(&io->lock);
+	if (pin < IOAPIC_PINS)
+		rte = io->rte[pin];
+	pthread_mutex_unlock(&io->lock);
+	return rte;
+}
+
+/* The ID the board gives it (the MP table's), in IOAPICID bits 27-24. */
+void ioapic_set_id(struct ioapic *io, uint8_t id)
+{
+	pthread_mutex_lock(&io->lock);
+	io->id = (uint32_t)(id & 0x0F) << 24;
 	pthread_mutex_unlock(&io->lock);
 }

@@ -149,6 +149,7 @@ void lapic_set_lint(struct lapic *l, unsigned int pin, int level);
 int lapic_pending(struct lapic *l);
 int lapic_ack(struct lapic *l);
 bool lapic_take_nmi(struct lapic *l);
+bool lapic_nmi_pending(struct lapic *l);
 
 /* The owner's timer fired. */
 void lapic_timer_service(struct lapic *l);

@@ -128,9 +128,13 @@ static uint64_t bios_hcall_read(struct vcpu *vcpu, void *opaque,
 	return bus_all_ones(size);
 }
 
+/* Lab 03: vCPUs on several threads: one BIOS call at a time. */
+static pthread_mutex_t bios_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static const struct bus_ops bios_hcall_ops = {
 	.read = bios_hcall_read,
 	.write = bios_hcall,
+	.lock = &bios_lock,
 };
 
 /* A guest write to the ROM exits as MMIO: ignore it, say so once. */
@@ -162,6 +166,7 @@ static uint64_t bios_rom_read(struct vcpu *vcpu, void *opaque, uint64_t offset,
 static const struct bus_ops bios_rom_ops = {
 	.read = bios_rom_read,
 	.write = bios_rom_write,
+	.lock = &bios_lock,
 };
 
 int bios_init(struct vm *vm, void **state)

@@ -80,9 +80,13 @@ static void dimm_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
 			  size, (unsigned long long)offset);
 }
 
+/* Lab 03: vCPUs on several threads: one request at a time. */
+static pthread_mutex_t dimm_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static const struct bus_ops dimm_ops = {
 	.read = dimm_read,
 	.write = dimm_write,
+	.lock = &dimm_lock,
 };
 
 int dimm_init(struct vm *vm, void **state)

@@ -20,8 +20,13 @@
  * below the PCI hole is at offset A, and address 4 GiB + B at offset
  * 3 GiB + B. The bytes at the offsets of the legacy hole (0xa0000-0xeffff)
  * are simply never mapped into the guest.
+ *
+ * Lab 03: vCPUs on several threads look regions up while one of them may
+ * add a DIMM or change a region's flags: memmap_lock, a reader-writer
+ * lock, guards the table (a region, once added, never moves).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -29,6 +34,8 @@
 
 #include "core/err.h"
 #include "mem/memmap.h"
+
+static pthread_rwlock_t memmap_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static uint64_t round_up(uint64_t v, uint64_t align)
 {
@@ -152,8 +159,8 @@ int memmap_install(struct memmap *mm, int vm_fd)
 }
 
 /* Change a memslot's flags (KVM allows it for dirty logging only). */
-int memmap_set_flags(struct memmap *mm, unsigned int index, int vm_fd,
-		     uint32_t flags)
+static int memmap_set_flags_locked(struct memmap *mm, unsigned int index,
+				   int vm_fd, uint32_t flags)
 {
 	struct mem_region *r;
 	uint32_t old;
@@ -170,19 +177,33 @@ int memmap_set_flags(struct memmap *mm, unsigned int index, int vm_fd,
 	return ret;
 }
 
+int memmap_set_flags(struct memmap *mm, unsigned int index, int vm_fd,
+		     uint32_t flags)
+{
+	int ret;
+
+	pthread_rwlock_wrlock(&memmap_lock);
+	ret = memmap_set_flags_locked(mm, index, vm_fd, flags);
+	pthread_rwlock_unlock(&memmap_lock);
+	return ret;
+}
+
 /* The index of the region holding all of [gpa, gpa + len), or -1. */
 int memmap_find(const struct memmap *mm, uint64_t gpa, uint64_t len)
 {
 	unsigned int i;
+	int found = -1;
 
-	for (i = 0; i < mm->nr; i++) {
+	pthread_rwlock_rdlock(&memmap_lock);
+	for (i = 0; i < mm->nr && found < 0; i++) {
 		const struct mem_region *r = &mm->r[i];
 
 		if (gpa >= r->gpa && gpa - r->gpa < r->size &&
 		    len <= r->size - (gpa - r->gpa))
-			return (int)i;
+			found = (int)i;
 	}
-	return -1;
+	pthread_rwlock_unlock(&memmap_lock);
+	return found;
 }
 
 /* The VMM's view of guest memory [gpa, gpa + len), or NULL. */
@@ -252,7 +273,7 @@ uint64_t memmap_top(const struct memmap *mm)
  * is a VM) and a new E820 entry. Returns the new region's index, or
  * -EINVAL (bad size), -ENOSPC (no room) or another -errno.
  */
-int memmap_add_dimm(struct memmap *mm, int vm_fd, uint64_t size)
+static int memmap_add_dimm_locked(struct memmap *mm, int vm_fd, uint64_t size)
 {
 	struct mem_region *r;
 	void *p;
@@ -291,6 +312,16 @@ int memmap_add_dimm(struct memmap *mm, int vm_fd, uint64_t size)
 	mm->dimm_next += size;
 	mm->nr_dimms++;
 	return (int)(mm->nr - 1);
+}
+
+int memmap_add_dimm(struct memmap *mm, int vm_fd, uint64_t size)
+{
+	int ret;
+
+	pthread_rwlock_wrlock(&memmap_lock);
+	ret = memmap_add_dimm_locked(mm, vm_fd, size);
+	pthread_rwlock_unlock(&memmap_lock);
+	return ret;
 }
 
 static const char *e820_type_name(uint32_t type)

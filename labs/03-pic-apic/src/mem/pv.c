@@ -394,9 +394,13 @@ static uint64_t pv_port_read(struct vcpu *vcpu, void *opaque, uint64_t offset,
 	return PV_PORT_MAGIC;
 }
 
+/* Lab 03: vCPUs on several threads: one hypercall at a time (the shadow tables are the VM's). */
+static pthread_mutex_t pv_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static const struct bus_ops pv_port_ops = {
 	.read = pv_port_read,
 	.write = pv_port_write,
+	.lock = &pv_lock,
 };
 
 /* The shadow pool: its own memory and memslot, above the memory map. */

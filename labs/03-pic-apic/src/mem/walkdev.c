@@ -365,9 +365,13 @@ static void walkdev_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
 	walkdev_request(wd, vcpu, value);
 }
 
+/* Lab 03: vCPUs on several threads: one batch at a time. */
+static pthread_mutex_t walkdev_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static const struct bus_ops walkdev_ops = {
 	.read = walkdev_read,
 	.write = walkdev_write,
+	.lock = &walkdev_lock,
 };
 
 int walkdev_init(struct vm *vm, void **state)

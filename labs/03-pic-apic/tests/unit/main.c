@@ -96,6 +96,7 @@ int main(void)
 		shadow_suite, pv_suite,
 		pic_suite, pit_suite, lapic_suite, ipi_suite, ioapic_suite,
 		msi_suite, irq_suite, irq_hostile_suite, irq_threads_suite,
+		inject_suite, sipi_suite, mptable_suite, irqtest_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	unsigned int i;

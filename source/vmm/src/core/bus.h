@@ -37,6 +37,14 @@ struct bus_ops {
 			 unsigned int size);
 	void (*write)(struct vcpu *vcpu, void *opaque, uint64_t offset,
 		      unsigned int size, uint64_t value);
+	/* @@ 03 */
+	/*
+	 * Lab 03, vCPUs on several threads: a device whose handlers keep
+	 * no lock of their own names one here, and the bus holds it
+	 * around every call (NULL: the handlers lock for themselves).
+	 */
+	pthread_mutex_t *lock;
+	/* @@ end */
 };
 
 struct bus_region {

@@ -9,6 +9,10 @@
  *          bus ranges, prepare guest memory. The guest image is loaded
  *          (vm->boot). -ENOEXEC means the guest file is unusable (the
  *          user's mistake: exit status 2); any other error is the host's.
+/* @@ 03 */
+ *   kvm    optional: after KVM_CREATE_VM, before the vCPUs (what KVM
+ *          wants made first: an in-kernel interrupt controller).
+/* @@ end */
  *   start  optional: after the vCPUs are set up, before the first
  *          KVM_RUN (a device that needs a vCPU's registers or KVM).
  *   stats  optional: the device's lines of --stats, after the run.
@@ -25,12 +29,18 @@ struct vm;
 struct machine_device {
 	const char *name;
 	int (*init)(struct vm *vm, void **state);
+	/* @@ 03 */
+	int (*kvm)(void *state, struct vm *vm);
+	/* @@ end */
 	int (*start)(void *state, struct vm *vm);
 	void (*stats)(void *state, FILE *out);
 	void (*exit)(void *state, struct vm *vm);
 };
 
 int machine_init(struct vm *vm);
+/* @@ 03 */
+int machine_kvm(struct vm *vm);
+/* @@ end */
 int machine_start(struct vm *vm);
 void machine_stats(struct vm *vm, FILE *out);
 void machine_exit(struct vm *vm);

@@ -2,16 +2,24 @@
 /* @@ ..01 */
  * main.c - the lab 01 VMM: load a guest, run it on KVM, report how it
  * ended (book §1.5, "a simple KVM user-space example", grown up).
-/* @@ else */
+/* @@ else 02 */
  * main.c - the lab 02 VMM: lay out guest memory as a PC's, load a guest,
  * run it on KVM, report how it ended (book §1.5, and §2.2 for the memory
  * map, the BIOS and the virtual DIMM).
+/* @@ else 03 */
+ * main.c - the lab 03 VMM: lay out guest memory as a PC's, load a guest,
+ * give it the PC's interrupt controllers and up to 8 processors, run it
+ * on KVM, report how it ended (book §1.5, §2.2 for the memory map, ch. 3
+ * for the interrupt controllers, §1.4 for the processors).
 /* @@ end */
  *
 /* @@ ..01 */
  *   vmm [--trace] [--stats] [--mem SIZE] GUEST
-/* @@ else */
+/* @@ else 02 */
  *   vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR] GUEST
+/* @@ else 03 */
+ *   vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR]
+ *       [--cpus N] [--irqchip user|split|kernel] GUEST
 /* @@ end */
  *
  * The devices are in src/core/machine.c. The exit status says how the
@@ -94,9 +102,16 @@ int main(int argc, char **argv)
 	if (ret)
 		return quit(&vm, fail(VMM_EXIT_HOST, NULL));
 
+	/* @@ ..02 */
 	if (vm_open_kvm(&vm, opt.kvm_dev) < 0 || vm_create(&vm) < 0 ||
 	    vcpu_create_all(&vm, &bi) < 0 || machine_start(&vm) < 0)
 		return quit(&vm, fail(VMM_EXIT_HOST, NULL));
+	/* @@ else */
+	if (vm_open_kvm(&vm, opt.kvm_dev) < 0 || vm_create(&vm) < 0 ||
+	    machine_kvm(&vm) < 0 || vcpu_create_all(&vm, &bi) < 0 ||
+	    machine_start(&vm) < 0)
+		return quit(&vm, fail(VMM_EXIT_HOST, NULL));
+	/* @@ end */
 	/* @@ ..01 */
 	if (opt.trace)
 	/* @@ else */
@@ -108,6 +123,11 @@ int main(int argc, char **argv)
 			(unsigned long long)(opt.mem >> 20));
 	/* @@ 02 */
 		memmap_print(&vm.mem, stderr);
+		/* @@ 03 */
+		fprintf(stderr, "vmm: %u vCPU%s, --irqchip=%s\n", vm.nr_vcpus,
+			vm.nr_vcpus == 1 ? "" : "s",
+			options_irqchip_name(opt.irqchip));
+		/* @@ end */
 	}
 	/* @@ end */
 

@@ -22,8 +22,11 @@
 static const char usage[] =
 	/* @@ ..01 */
 	"usage: vmm [--trace] [--stats] [--mem SIZE] GUEST\n"
-	/* @@ else */
+	/* @@ else 02 */
 	"usage: vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR] GUEST\n"
+	/* @@ else 03 */
+	"usage: vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR]\n"
+	"           [--cpus N] [--irqchip user|split|kernel] GUEST\n"
 	/* @@ end */
 	"  GUEST      a flat real-mode binary, a multiboot ELF32 or an ELF64\n"
 	/* @@ ..01 */
@@ -37,9 +40,21 @@ static const char usage[] =
 	"  --demand-above ADDR\n"
 	"             guest RAM at and above guest-physical ADDR (1M or more, a 4 KiB\n"
 	"             multiple) starts empty and is filled on first touch (userfaultfd)\n"
+	/* @@ 02..02 */
 	"  --trace    print the memory map and one line per VM exit on stderr\n"
 	"  --stats    print exit counts, where the time went, demand faults and\n"
 	"             dirty pages on stderr\n"
+	/* @@ else */
+	"  --cpus N   N processors, 1 to 8 (default 1); vCPU 0 boots, the others\n"
+	"             wait for INIT and SIPI from it\n"
+	"  --irqchip MODE\n"
+	"             where the interrupt controllers are: user (default: all in\n"
+	"             the VMM), split (local APICs in KVM) or kernel (all in KVM)\n"
+	"  --trace    print the memory map, one line per VM exit and every\n"
+	"             interrupt decision on stderr\n"
+	"  --stats    print exit counts, interrupts, where the time went, demand\n"
+	"             faults and dirty pages on stderr\n"
+	/* @@ end */
 	/* @@ end */
 	"exit status: 0 guest halted, odd: the guest's exit device code,\n"
 	"  2 bad usage or guest file, 4 guest crashed the VM, 6 host/KVM error\n";
@@ -194,6 +209,49 @@ static int options_demand(struct options *opt, const char *arg, FILE *err)
 	return 0;
 }
 /* @@ end */
+/* @@ 03 */
+
+static const char *const irqchip_names[] = {
+	[IRQCHIP_USER] = "user",
+	[IRQCHIP_SPLIT] = "split",
+	[IRQCHIP_KERNEL] = "kernel",
+};
+
+const char *options_irqchip_name(enum irqchip_mode mode)
+{
+	return irqchip_names[mode];
+}
+
+static int options_cpus(struct options *opt, const char *arg, FILE *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > VMM_MAX_CPUS) {
+		fprintf(err, "vmm: bad --cpus '%s': a number of processors from 1 to %d\n",
+			arg, VMM_MAX_CPUS);
+		return -EINVAL;
+	}
+	opt->cpus = (unsigned int)v;
+	return 0;
+}
+
+static int options_irqchip(struct options *opt, const char *arg, FILE *err)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(irqchip_names) / sizeof(irqchip_names[0]); i++) {
+		if (!strcmp(arg, irqchip_names[i])) {
+			opt->irqchip = (enum irqchip_mode)i;
+			return 0;
+		}
+	}
+	fprintf(err, "vmm: bad --irqchip '%s': user, split or kernel\n", arg);
+	return -EINVAL;
+}
+/* @@ end */
 
 /* 0: run; 1: help was printed; <0: a usage error was printed. */
 int options_parse(struct options *opt, int argc, char **argv, FILE *err)
@@ -205,6 +263,10 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 		/* @@ 02 */
 		{ "demand-above", required_argument, NULL, 'd' },
 		/* @@ end */
+		/* @@ 03 */
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "irqchip", required_argument, NULL, 'i' },
+		/* @@ end */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -213,6 +275,10 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 
 	memset(opt, 0, sizeof(*opt));
 	opt->mem = MEM_DEFAULT;
+	/* @@ 03 */
+	opt->cpus = 1;
+	opt->irqchip = IRQCHIP_USER;
+	/* @@ end */
 	opt->kvm_dev = env && *env ? env : KVM_DEV_DEFAULT;
 	opterr = 0;
 	optind = 1;
@@ -231,6 +297,16 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 		/* @@ 02 */
 		case 'd':
 			if (options_demand(opt, optarg, err))
+				return -EINVAL;
+			break;
+		/* @@ end */
+		/* @@ 03 */
+		case 'c':
+			if (options_cpus(opt, optarg, err))
+				return -EINVAL;
+			break;
+		case 'i':
+			if (options_irqchip(opt, optarg, err))
 				return -EINVAL;
 			break;
 		/* @@ end */

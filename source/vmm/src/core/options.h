@@ -16,6 +16,15 @@
 #define MEM_MAX			(64ULL << 30)	/* see memmap.h; also the host's RAM */
 /* @@ end */
 
+/* @@ 03 */
+/* --irqchip: where the interrupt controllers are (src/irq/irqchip.h). */
+enum irqchip_mode {
+	IRQCHIP_USER,		/* all in the VMM */
+	IRQCHIP_SPLIT,		/* local APICs in KVM, the rest in the VMM */
+	IRQCHIP_KERNEL,		/* all in KVM */
+};
+
+/* @@ end */
 struct options {
 	bool trace;
 	bool stats;
@@ -23,6 +32,10 @@ struct options {
 	/* @@ 02 */
 	bool demand;			/* --demand-above given */
 	uint64_t demand_above;		/* GPA from which RAM is demand-populated */
+	/* @@ end */
+	/* @@ 03 */
+	unsigned int cpus;		/* --cpus, 1 to VMM_MAX_CPUS */
+	enum irqchip_mode irqchip;	/* --irqchip */
 	/* @@ end */
 	const char *guest;
 	const char *kvm_dev;
@@ -33,6 +46,9 @@ int parse_size(const char *s, uint64_t *out);
 /* @@ 02 */
 uint64_t options_host_mem(void);
 uint64_t options_phys_mem(void);
+/* @@ end */
+/* @@ 03 */
+const char *options_irqchip_name(enum irqchip_mode mode);
 /* @@ end */
 
 #endif

@@ -15,9 +15,17 @@
 #include <sys/ioctl.h>
 
 #include "core/err.h"
+/* @@ 03 */
+#include "core/kick.h"
+/* @@ end */
 #include "core/run.h"
 #include "core/vm.h"
 #include "cpu/msr.h"
+/* @@ 03 */
+#include "irq/halt.h"
+#include "irq/inject.h"
+#include "irq/irqchip.h"
+/* @@ end */
 
 static const char *const exit_names[] = {
 	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
@@ -36,6 +44,9 @@ static const char *const exit_names[] = {
 	[KVM_EXIT_NMI] = "NMI",
 	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+	/* @@ 03 */
+	[KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
+	/* @@ end */
 	[KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
 	[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
 };
@@ -143,6 +154,19 @@ int vcpu_handle_msr(struct vcpu *vcpu)
 	uint64_t value = 0;
 	int ret;
 
+	/* @@ 03 */
+	/* Lab 03: IA32_APIC_BASE belongs to our local APIC (--irqchip=user). */
+	if (run->msr.index == MSR_IA32_APIC_BASE && vcpu->vm->irq) {
+		value = run->msr.data;
+		ret = irqchip_apic_base(vcpu->vm->irq, vcpu,
+					run->exit_reason == KVM_EXIT_X86_WRMSR,
+					&value);
+		if (run->exit_reason == KVM_EXIT_X86_RDMSR)
+			run->msr.data = value;
+		run->msr.error = ret ? 1 : 0;
+		return 0;
+	}
+	/* @@ end */
 	if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
 		ret = msr_read(ms, run->msr.index, &value);
 		run->msr.data = value;
@@ -268,7 +292,11 @@ int vcpu_handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_MMIO:
 		return vcpu_handle_mmio(vcpu);
 	case KVM_EXIT_HLT:
+		/* @@ ..02 */
 		vm_stop(vm, VMM_EXIT_HALT);
+		/* @@ else */
+		halt_enter(vcpu);
+		/* @@ end */
 		return 0;
 	/* END EXERCISE 1.dispatch */
 	case KVM_EXIT_X86_RDMSR:
@@ -277,6 +305,17 @@ int vcpu_handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_INTR:
 		/* A signal arrived while in the guest: just go back in. */
 		return 0;
+	/* @@ 03 */
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+	case KVM_EXIT_SET_TPR:
+		/* The guest can take an interrupt, or lowered CR8: next entry. */
+		return 0;
+	case KVM_EXIT_IOAPIC_EOI:
+		/* --irqchip=split: a level-triggered vector ended. */
+		if (vm->irq)
+			irqchip_ioapic_eoi(vm->irq, run->eoi.vector);
+		return 0;
+	/* @@ end */
 	case KVM_EXIT_SHUTDOWN:
 		fflush(stdout);
 		fprintf(stderr, "vmm: the guest shut down (KVM_EXIT_SHUTDOWN): a triple fault\n");
@@ -317,7 +356,12 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 	const char *name = exit_reason_name(run->exit_reason);
 	int pad = 9 - (int)strlen(name);
 
+	/* @@ ..02 */
 	fprintf(out, "trace %6llu %s", (unsigned long long)vcpu->nr_exits, name);
+	/* @@ else */
+	fprintf(out, "trace cpu%u %6llu %s", vcpu->index,
+		(unsigned long long)vcpu->nr_exits, name);
+	/* @@ end */
 	if (pad < 0)
 		pad = 0;
 	switch (run->exit_reason) {
@@ -347,10 +391,21 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 			(unsigned long long)run->msr.data,
 			run->msr.error ? " -> #GP" : "");
 		break;
+	/* @@ 03 */
+	case KVM_EXIT_HLT:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		fprintf(out, "%*s IF=%u ready=%u", pad, "", run->if_flag,
+			run->ready_for_interrupt_injection);
+		break;
+	case KVM_EXIT_IOAPIC_EOI:
+		fprintf(out, "%*s vector 0x%02x", pad, "", run->eoi.vector);
+		break;
+	/* @@ end */
 	}
 	fputc('\n', out);
 }
 
+/* @@ ..02 */
 /*
  * The vCPU's run loop: enter the guest, handle the exit, until the VM is
  * stopped (0) or an exit cannot be handled (-errno, err_msg() says why).
@@ -389,3 +444,71 @@ int vcpu_run(struct vcpu *vcpu)
 		vcpu->st.ns_total = stats_now_ns() - start;
 	return ret;
 }
+/* @@ else */
+/*
+ * One KVM_RUN: 0 after an exit, -EINTR when a kick made it return
+ * before or instead of an exit (book §3.2.4), -errno on failure.
+ */
+static int vcpu_enter(struct vcpu *vcpu)
+{
+	uint64_t t0 = 0;
+	int ret, e;
+
+	if (vcpu->stats)
+		t0 = stats_now_ns();
+	ret = ioctl(vcpu->fd, KVM_RUN, 0);
+	e = errno;
+	/* Cleared after the run, looked at before the next: no kick is lost. */
+	vcpu->run->immediate_exit = 0;
+	if (vcpu->stats)
+		vcpu->st.ns_guest += stats_now_ns() - t0;
+	inject_after_run(vcpu);
+	if (ret < 0 && (e == EINTR || e == EAGAIN))
+		return -EINTR;
+	if (ret < 0)
+		return err_set(-e, "KVM_RUN: %s", strerror(e));
+	return 0;
+}
+
+/*
+ * The vCPU's run loop: hand KVM what the vCPU must take, enter the
+ * guest, handle the exit, until the VM is stopped (0) or an exit cannot
+ * be handled (-errno, err_msg() says why). Lab 03 runs one per thread.
+ */
+int vcpu_run(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	uint64_t start = 0;
+	int ret = 0;
+
+	if (vcpu->stats)
+		start = stats_now_ns();
+	while (!vm_stopped(vm)) {
+		ret = inject_before_run(vcpu);
+		if (ret || vm_stopped(vm))
+			break;
+		ret = vcpu_enter(vcpu);
+		if (ret == -EINTR) {
+			/* A kick: an exit to us all the same, counted as one. */
+			vcpu->nr_exits++;
+			vcpu->st.exits[KVM_EXIT_INTR]++;
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		vcpu->nr_exits++;
+		atomic_fetch_add(&vcpu->activity, 1);
+		if (vcpu->run->exit_reason < STATS_MAX_REASON)
+			vcpu->st.exits[vcpu->run->exit_reason]++;
+		ret = vcpu_handle_exit(vcpu);
+		if (vcpu->trace)
+			vcpu_trace(vcpu, stderr);
+		if (ret)
+			break;
+	}
+	if (vcpu->stats)
+		vcpu->st.ns_total = stats_now_ns() - start;
+	return ret;
+}
+/* @@ end */

@@ -17,6 +17,23 @@ uint64_t stats_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* @@ 03 */
+/* Lab 03: what the vCPUs did about interrupts (src/irq/inject.c). */
+static void stats_print_irq(const struct stats *st, FILE *out)
+{
+	fprintf(out, "vmm:   interrupts injected        %10llu (%llu from the 8259A)\n",
+		(unsigned long long)st->injected, (unsigned long long)st->extint);
+	fprintf(out, "vmm:   NMIs injected              %10llu\n",
+		(unsigned long long)st->nmis);
+	fprintf(out, "vmm:   interrupt windows asked    %10llu\n",
+		(unsigned long long)st->windows);
+	fprintf(out, "vmm:   kicks (signals to vCPUs)   %10llu (%llu idle probes)\n",
+		(unsigned long long)st->kicks, (unsigned long long)st->probes);
+	fprintf(out, "vmm:   HLTs waited in the VMM     %10llu\n",
+		(unsigned long long)st->halts);
+}
+
+/* @@ end */
 /* The counts of every vCPU, added up. */
 void stats_print(const struct vm *vm, FILE *out)
 {
@@ -33,6 +50,15 @@ void stats_print(const struct vm *vm, FILE *out)
 			st.exits[i] += vcpu->st.exits[i];
 		st.ns_guest += vcpu->st.ns_guest;
 		st.ns_total += vcpu->st.ns_total;
+		/* @@ 03 */
+		st.injected += vcpu->st.injected;
+		st.extint += vcpu->st.extint;
+		st.nmis += vcpu->st.nmis;
+		st.windows += vcpu->st.windows;
+		st.halts += vcpu->st.halts;
+		st.probes += vcpu->st.probes;
+		st.kicks += atomic_load(&vcpu->st.kicks);
+		/* @@ end */
 	}
 	total = st.ns_total / 1e6;
 	guest = st.ns_guest / 1e6;
@@ -51,4 +77,7 @@ void stats_print(const struct vm *vm, FILE *out)
 	if (nr_exits)
 		fprintf(out, "vmm:   per exit, round trip       %10.0f ns\n",
 			st.ns_total / (double)nr_exits);
+	/* @@ 03 */
+	stats_print_irq(&st, out);
+	/* @@ end */
 }

@@ -5,6 +5,9 @@
 #ifndef VMM_STATS_H
 #define VMM_STATS_H
 
+/* @@ 03 */
+#include <stdatomic.h>
+/* @@ end */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -14,6 +17,16 @@ struct stats {
 	uint64_t exits[STATS_MAX_REASON];	/* by KVM_EXIT_* reason */
 	uint64_t ns_guest;			/* inside KVM_RUN */
 	uint64_t ns_total;			/* the whole run loop */
+	/* @@ 03 */
+	/* Lab 03: interrupts (src/irq/inject.c, src/core/kick.c). */
+	uint64_t injected;			/* KVM_INTERRUPT */
+	uint64_t extint;			/* ... of them from the 8259A */
+	uint64_t nmis;				/* KVM_NMI */
+	uint64_t windows;			/* request_interrupt_window set */
+	uint64_t halts;				/* HLT that parked the vCPU */
+	uint64_t probes;			/* idle probes answered */
+	atomic_ullong kicks;			/* signals sent to it */
+	/* @@ end */
 };
 
 struct vm;

@@ -21,6 +21,10 @@
 #include <unistd.h>
 
 #include "core/err.h"
+/* @@ 03 */
+#include "core/kick.h"
+#include "core/options.h"
+/* @@ end */
 #include "core/run.h"
 #include "core/vm.h"
 #include "cpu/msr.h"
@@ -71,7 +75,12 @@ void vm_init(struct vm *vm, const struct options *opt)
 	vm->opt = opt;
 	bus_init(&vm->pio, "port");
 	bus_init(&vm->mmio, "mmio");
+	/* @@ ..02 */
 	vm->nr_vcpus = 1;
+	/* @@ else */
+	vm->nr_vcpus = opt ? opt->cpus : 1;
+	kick_init(vm);
+	/* @@ end */
 	for (i = 0; i < VMM_MAX_CPUS; i++)
 		vcpu_init(&vm->vcpus[i], vm, i);
 	atomic_init(&vm->status, VM_RUNNING);
@@ -172,9 +181,15 @@ int vm_create(struct vm *vm)
 		  KVM_CAP_EXIT_ON_EMULATION_FAILURE) > 0)
 		ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap);
 
+	/* @@ ..02 */
 	return msr_filter_install(vm->vm_fd);
+	/* @@ else */
+	return msr_filter_install(vm->vm_fd, !vm->opt ||
+				  vm->opt->irqchip == IRQCHIP_USER);
+	/* @@ end */
 }
 
+/* @@ ..02 */
 /*
  * Run the vCPUs until the VM stops: 0, or -errno when a vCPU could not
  * go on (err_msg() says why). One vCPU here, run in the calling thread.
@@ -183,6 +198,64 @@ int vm_run(struct vm *vm)
 {
 	return vcpu_run(&vm->vcpus[0]);
 }
+/* @@ else */
+/*
+ * A vCPU's thread: its run loop. A failure stops the whole VM, and its
+ * message (err.h's is per thread) is kept for vm_run().
+ */
+static void *vm_vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	int ret;
+
+	kick_bind(vcpu);
+	ret = vcpu_run(vcpu);
+	kick_unbind(vcpu);
+	if (ret < 0) {
+		snprintf(vcpu->err, sizeof(vcpu->err), "vCPU %u: %s",
+			 vcpu->index, err_msg());
+		vm_stop(vcpu->vm, VMM_EXIT_HOST);
+	}
+	return (void *)(intptr_t)ret;
+}
+
+/*
+ * Run the vCPUs until the VM stops, one thread each (vCPU 0 in the
+ * calling thread): 0, or -errno when a vCPU could not go on (err_msg()
+ * says why, for the first that failed).
+ */
+int vm_run(struct vm *vm)
+{
+	unsigned int i, started = 1;
+	void *res;
+	int ret = kick_install(), first = 0;
+
+	for (i = 1; !ret && i < vm->nr_vcpus; i++) {
+		ret = -pthread_create(&vm->vcpus[i].thread, NULL, vm_vcpu_thread,
+				      &vm->vcpus[i]);
+		if (ret)
+			err_set(ret, "cannot start the thread of vCPU %u: %s", i,
+				strerror(-ret));
+		else
+			started++;
+	}
+	if (ret) {
+		vm_stop(vm, VMM_EXIT_HOST);
+		first = ret;
+	} else {
+		first = (int)(intptr_t)vm_vcpu_thread(&vm->vcpus[0]);
+	}
+	for (i = 1; i < started; i++) {
+		pthread_join(vm->vcpus[i].thread, &res);
+		if (!first && (intptr_t)res)
+			first = (int)(intptr_t)res;
+	}
+	for (i = 0; i < vm->nr_vcpus && first; i++)
+		if (vm->vcpus[i].err[0])
+			return err_set(first, "%s", vm->vcpus[i].err);
+	return first;
+}
+/* @@ end */
 
 /*
  * Ask every vCPU to stop after its current exit; the run ends with
@@ -195,6 +268,10 @@ void vm_stop(struct vm *vm, int status)
 	int running = VM_RUNNING;
 
 	atomic_compare_exchange_strong(&vm->status, &running, status);
+	/* @@ 03 */
+	/* Lab 03: a vCPU asleep, or in KVM_RUN, must notice now. */
+	kick_all(vm);
+	/* @@ end */
 }
 
 bool vm_stopped(struct vm *vm)

@@ -32,6 +32,12 @@
  * Each vCPU (vcpu.h) belongs to the thread that runs it: its fd, its
  * kvm_run page, its registers, its MSRs, its --trace and --stats
  * counters. Another thread only reads them after the run (--stats).
+/* @@ 03 */
+ * From lab 03 every vCPU has a thread of its own (vm_run()); another
+ * thread reaches a vCPU only by leaving it a request (vcpu->events) and
+ * kicking it (src/core/kick.c): vm->kick_lock guards who sleeps and who
+ * was woken.
+/* @@ end */
  * Each device owns its state; a device that vCPU threads can reach at
  * the same time guards it with a lock of its own.
  * The locking rule. Locks are taken in one order: a device's lock, then
@@ -40,12 +46,21 @@
  * holding its own lock (a PCI device moving a BAR); bus_read() and
  * bus_write() call a handler, which may take another device's lock, so
  * no lock is held across them; a bus holds its lock only inside bus.c.
+/* @@ 03 */
+ * The interrupt controllers' locks come in their own order (PIT, then
+ * the interrupt lines, the GSI router, the PIC or the I/O APIC, a local
+ * APIC: src/irq/irqchip.h); the timers' lock and vm->kick_lock come
+ * last of all, taken only to record a deadline or to wake a vCPU.
+/* @@ end */
  * No lock is held across KVM_RUN. The error message of err.h is per
  * thread.
  */
 #ifndef VMM_VM_H
 #define VMM_VM_H
 
+/* @@ 03 */
+#include <pthread.h>
+/* @@ end */
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -70,6 +85,9 @@
 #define KVM_DEV_DEFAULT		"/dev/kvm"
 
 struct boot_info;
+/* @@ 03 */
+struct irqchip;
+/* @@ end */
 struct options;
 struct uffd;
 
@@ -96,6 +114,12 @@ struct vm {
 	struct uffd *uffd;		/* demand population, when on */
 	/* @@ end */
 	atomic_int status;		/* VM_RUNNING, or the exit status */
+	/* @@ 03 */
+	struct irqchip *irq;		/* the interrupt controllers (src/irq/) */
+	pthread_mutex_t kick_lock;	/* src/core/kick.c */
+	pthread_cond_t kick_cond;	/* a parked vCPU waits on it */
+	uint64_t kick_gen;		/* kicks so far, under kick_lock */
+	/* @@ end */
 };
 
 void vm_init(struct vm *vm, const struct options *opt);

@@ -20,7 +20,15 @@ void msr_init(struct msr_state *ms)
 	ms->scratch = MSR_VMMLAB_INITIAL;
 }
 
+/* @@ ..02 */
 int msr_filter_install(int vm_fd)
+/* @@ else */
+/*
+ * Lab 03: with apic_base, IA32_APIC_BASE comes to us too, for our local
+ * APIC (--irqchip=user; KVM's own local APIC handles it otherwise).
+ */
+int msr_filter_install(int vm_fd, bool apic_base)
+/* @@ end */
 {
 	/* A clear bit in the bitmap means "deny", which sends the access to us. */
 	static uint8_t deny[1];
@@ -36,6 +44,14 @@ int msr_filter_install(int vm_fd)
 			.base = MSR_VMMLAB_SCRATCH,
 			.bitmap = deny,
 		},
+		/* @@ 03 */
+		.ranges[1] = {
+			.flags = apic_base ? KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE : 0,
+			.nmsrs = apic_base ? 1 : 0,
+			.base = MSR_IA32_APIC_BASE,
+			.bitmap = deny,
+		},
+		/* @@ end */
 	};
 
 	if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0)

@@ -71,4 +71,9 @@ void ioapic_set_irq(struct ioapic *io, unsigned int pin, int level);
 /* A local APIC's EOI broadcast for a level-triggered `vector`. */
 void ioapic_eoi(struct ioapic *io, uint8_t vector);
 
+/* Redirection entry `pin`, and the message such an entry sends. */
+uint64_t ioapic_rte(struct ioapic *io, unsigned int pin);
+struct apic_irq ioapic_rte_message(uint64_t rte);
+void ioapic_set_id(struct ioapic *io, uint8_t id);
+
 #endif

@@ -135,19 +135,27 @@ static void lapic_error(struct lapic *l, uint32_t bit)
 		lapic_set_irr(l, lvt & 0xFF, false);
 }
 
-/* Acceptance of a fixed interrupt (SDM "Interrupt Acceptance"). */
+/*
+ * Acceptance of a fixed interrupt (SDM "Interrupt Acceptance"). A vector
+ * already requested is news to nobody: the owner is told only of a new
+ * one, so that a storm of one vector does not become a storm of kicks.
+ */
 static bool lapic_set_irr(struct lapic *l, unsigned int vector, bool level)
 {
+	bool news;
+
 	if (vector < 16) {
 		lapic_error(l, LAPIC_ESR_RECV_ILLEGAL);
 		return false;
 	}
+	news = !vec_test(l->irr, vector);
 	vec_set(l->irr, vector);
 	if (level)
 		vec_set(l->tmr, vector);
 	else
 		vec_clear(l->tmr, vector);
-	lapic_notify(l);
+	if (news)
+		lapic_notify(l);
 	return true;
 }
 
@@ -810,6 +818,16 @@ bool lapic_take_nmi(struct lapic *l)
 	pthread_mutex_lock(&l->lock);
 	r = l->nmi_pending;
 	l->nmi_pending = false;
+	pthread_mutex_unlock(&l->lock);
+	return r;
+}
+
+bool lapic_nmi_pending(struct lapic *l)
+{
+	bool r;
+
+	pthread_mutex_lock(&l->lock);
+	r = l->nmi_pending;
 	pthread_mutex_unlock(&l->lock);
 	return r;
 }

@@ -129,9 +129,17 @@ static uint64_t bios_hcall_read(struct vcpu *vcpu, void *opaque,
 	return bus_all_ones(size);
 }
 
+/* @@ 03 */
+/* Lab 03: vCPUs on several threads: one BIOS call at a time. */
+static pthread_mutex_t bios_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* @@ end */
 static const struct bus_ops bios_hcall_ops = {
 	.read = bios_hcall_read,
 	.write = bios_hcall,
+	/* @@ 03 */
+	.lock = &bios_lock,
+	/* @@ end */
 };
 
 /* A guest write to the ROM exits as MMIO: ignore it, say so once. */
@@ -163,6 +171,9 @@ static uint64_t bios_rom_read(struct vcpu *vcpu, void *opaque, uint64_t offset,
 static const struct bus_ops bios_rom_ops = {
 	.read = bios_rom_read,
 	.write = bios_rom_write,
+	/* @@ 03 */
+	.lock = &bios_lock,
+	/* @@ end */
 };
 
 int bios_init(struct vm *vm, void **state)

@@ -81,9 +81,17 @@ static void dimm_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
 			  size, (unsigned long long)offset);
 }
 
+/* @@ 03 */
+/* Lab 03: vCPUs on several threads: one request at a time. */
+static pthread_mutex_t dimm_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* @@ end */
 static const struct bus_ops dimm_ops = {
 	.read = dimm_read,
 	.write = dimm_write,
+	/* @@ 03 */
+	.lock = &dimm_lock,
+	/* @@ end */
 };
 
 int dimm_init(struct vm *vm, void **state)

@@ -190,9 +190,17 @@ static void dirtylog_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
 	}
 }
 
+/* @@ 03 */
+/* Lab 03: vCPUs on several threads: one request at a time. */
+static pthread_mutex_t dirtylog_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* @@ end */
 static const struct bus_ops dirtylog_ops = {
 	.read = dirtylog_read,
 	.write = dirtylog_write,
+	/* @@ 03 */
+	.lock = &dirtylog_lock,
+	/* @@ end */
 };
 
 int dirtylog_init(struct vm *vm, void **state)

@@ -21,8 +21,17 @@
  * below the PCI hole is at offset A, and address 4 GiB + B at offset
  * 3 GiB + B. The bytes at the offsets of the legacy hole (0xa0000-0xeffff)
  * are simply never mapped into the guest.
+/* @@ 03 */
+ *
+ * Lab 03: vCPUs on several threads look regions up while one of them may
+ * add a DIMM or change a region's flags: memmap_lock, a reader-writer
+ * lock, guards the table (a region, once added, never moves).
+/* @@ end */
  */
 #include <errno.h>
+/* @@ 03 */
+#include <pthread.h>
+/* @@ end */
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -30,6 +39,10 @@
 
 #include "core/err.h"
 #include "mem/memmap.h"
+/* @@ 03 */
+
+static pthread_rwlock_t memmap_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* @@ end */
 
 static uint64_t round_up(uint64_t v, uint64_t align)
 {
@@ -153,8 +166,13 @@ int memmap_install(struct memmap *mm, int vm_fd)
 }
 
 /* Change a memslot's flags (KVM allows it for dirty logging only). */
+/* @@ ..02 */
 int memmap_set_flags(struct memmap *mm, unsigned int index, int vm_fd,
 		     uint32_t flags)
+/* @@ else */
+static int memmap_set_flags_locked(struct memmap *mm, unsigned int index,
+				   int vm_fd, uint32_t flags)
+/* @@ end */
 {
 	struct mem_region *r;
 	uint32_t old;
@@ -170,12 +188,29 @@ int memmap_set_flags(struct memmap *mm, unsigned int index, int vm_fd,
 		r->flags = old;
 	return ret;
 }
+/* @@ 03 */
+
+int memmap_set_flags(struct memmap *mm, unsigned int index, int vm_fd,
+		     uint32_t flags)
+{
+	int ret;
+
+	pthread_rwlock_wrlock(&memmap_lock);
+	ret = memmap_set_flags_locked(mm, index, vm_fd, flags);
+	pthread_rwlock_unlock(&memmap_lock);
+	return ret;
+}
+/* @@ end */
 
 /* The index of the region holding all of [gpa, gpa + len), or -1. */
 int memmap_find(const struct memmap *mm, uint64_t gpa, uint64_t len)
 {
 	unsigned int i;
+	/* @@ 03 */
+	int found = -1;
+	/* @@ end */
 
+	/* @@ ..02 */
 	for (i = 0; i < mm->nr; i++) {
 		const struct mem_region *r = &mm->r[i];
 
@@ -184,6 +219,18 @@ int memmap_find(const struct memmap *mm, uint64_t gpa, uint64_t len)
 			return (int)i;
 	}
 	return -1;
+	/* @@ else */
+	pthread_rwlock_rdlock(&memmap_lock);
+	for (i = 0; i < mm->nr && found < 0; i++) {
+		const struct mem_region *r = &mm->r[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa < r->size &&
+		    len <= r->size - (gpa - r->gpa))
+			found = (int)i;
+	}
+	pthread_rwlock_unlock(&memmap_lock);
+	return found;
+	/* @@ end */
 }
 
 /* The VMM's view of guest memory [gpa, gpa + len), or NULL. */
@@ -253,7 +300,11 @@ uint64_t memmap_top(const struct memmap *mm)
  * is a VM) and a new E820 entry. Returns the new region's index, or
  * -EINVAL (bad size), -ENOSPC (no room) or another -errno.
  */
+/* @@ ..02 */
 int memmap_add_dimm(struct memmap *mm, int vm_fd, uint64_t size)
+/* @@ else */
+static int memmap_add_dimm_locked(struct memmap *mm, int vm_fd, uint64_t size)
+/* @@ end */
 {
 	struct mem_region *r;
 	void *p;
@@ -293,6 +344,18 @@ int memmap_add_dimm(struct memmap *mm, int vm_fd, uint64_t size)
 	mm->nr_dimms++;
 	return (int)(mm->nr - 1);
 }
+/* @@ 03 */
+
+int memmap_add_dimm(struct memmap *mm, int vm_fd, uint64_t size)
+{
+	int ret;
+
+	pthread_rwlock_wrlock(&memmap_lock);
+	ret = memmap_add_dimm_locked(mm, vm_fd, size);
+	pthread_rwlock_unlock(&memmap_lock);
+	return ret;
+}
+/* @@ end */
 
 static const char *e820_type_name(uint32_t type)
 {

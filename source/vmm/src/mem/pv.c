@@ -395,9 +395,17 @@ static uint64_t pv_port_read(struct vcpu *vcpu, void *opaque, uint64_t offset,
 	return PV_PORT_MAGIC;
 }
 
+/* @@ 03 */
+/* Lab 03: vCPUs on several threads: one hypercall at a time (the shadow tables are the VM's). */
+static pthread_mutex_t pv_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* @@ end */
 static const struct bus_ops pv_port_ops = {
 	.read = pv_port_read,
 	.write = pv_port_write,
+	/* @@ 03 */
+	.lock = &pv_lock,
+	/* @@ end */
 };
 
 /* The shadow pool: its own memory and memslot, above the memory map. */

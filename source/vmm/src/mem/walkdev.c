@@ -366,9 +366,17 @@ static void walkdev_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
 	walkdev_request(wd, vcpu, value);
 }
 
+/* @@ 03 */
+/* Lab 03: vCPUs on several threads: one batch at a time. */
+static pthread_mutex_t walkdev_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* @@ end */
 static const struct bus_ops walkdev_ops = {
 	.read = walkdev_read,
 	.write = walkdev_write,
+	/* @@ 03 */
+	.lock = &walkdev_lock,
+	/* @@ end */
 };
 
 int walkdev_init(struct vm *vm, void **state)

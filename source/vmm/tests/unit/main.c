@@ -103,6 +103,7 @@ int main(void)
 		/* @@ 03 */
 		pic_suite, pit_suite, lapic_suite, ipi_suite, ioapic_suite,
 		msi_suite, irq_suite, irq_hostile_suite, irq_threads_suite,
+		inject_suite, sipi_suite, mptable_suite, irqtest_suite,
 		/* @@ end */
 	};
 	SRunner *sr = srunner_create(NULL);

@@ -181,6 +181,7 @@ START_TEST(mmio_every_width_reaches_device)
 }
 END_TEST
 
+/* @@ ..02 */
 START_TEST(hlt_stops_with_zero)
 {
 	f.cpu->run->exit_reason = KVM_EXIT_HLT;
@@ -189,6 +190,22 @@ START_TEST(hlt_stops_with_zero)
 	ck_assert_int_eq(vm_exit_status(&f.vm), VMM_EXIT_HALT);
 }
 END_TEST
+/* @@ else */
+/* From lab 03 a HLT waits for an interrupt: the VM goes on. */
+START_TEST(hlt_stops_with_zero)
+{
+	f.cpu->run->exit_reason = KVM_EXIT_HLT;
+	f.cpu->run->if_flag = 1;
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(!vm_stopped(&f.vm));
+	ck_assert_uint_eq(f.cpu->mp, KVM_MP_STATE_HALTED);
+	ck_assert(f.cpu->halt_if);
+	f.cpu->run->if_flag = 0;
+	ck_assert_int_eq(vcpu_handle_exit(f.cpu), 0);
+	ck_assert(!f.cpu->halt_if);
+}
+END_TEST
+/* @@ end */
 
 START_TEST(shutdown_and_unknown_crash)
 {

@@ -52,6 +52,10 @@ Suite *msi_suite(void);
 Suite *irq_suite(void);
 Suite *irq_hostile_suite(void);
 Suite *irq_threads_suite(void);
+Suite *inject_suite(void);
+Suite *sipi_suite(void);
+Suite *mptable_suite(void);
+Suite *irqtest_suite(void);
 /* @@ end */
 
 /* A device that records every access it sees. */
