@@ -2,6 +2,7 @@
  * test_cpuid.c - the guest's CPUID table, built from a made-up
  * "supported" list so that every rule is visible.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,51 @@ START_TEST(other_leaves_kept)
 }
 END_TEST
 
+/*
+ * The whole hypervisor range 0x40000000-0x4FFFFFFF is ours (Intel SDM
+ * vol. 2A, CPUID: "reserved for hypervisor use"): a supported leaf at its
+ * last function goes too, the one just after it stays. Every entry we
+ * add has its index, flags and padding zero, and the table is as large
+ * as its nent says (glibc's malloc_usable_size()).
+ */
+START_TEST(range_ends_and_room)
+{
+	struct kvm_cpuid2 *in = calloc(1, sizeof(*in) + 2 * sizeof(in->entries[0]));
+	struct kvm_cpuid2 *out;
+	const struct kvm_cpuid_entry2 *e;
+	int n;
+
+	ck_assert_ptr_nonnull(in);
+	in->nent = 2;
+	in->entries[0] = (struct kvm_cpuid_entry2){ .function = 0x4fffffff, .eax = 1 };
+	in->entries[1] = (struct kvm_cpuid_entry2){ .function = 0x50000000, .eax = 2 };
+	out = cpuid_build(in);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_null(find(out, 0x4fffffff, &n));
+	e = find(out, 0x50000000, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(e->eax, 2);
+	ck_assert_uint_eq(out->nent, 3);
+	ck_assert_uint_ge(malloc_usable_size(out),
+			  sizeof(*out) + out->nent * sizeof(out->entries[0]));
+	for (e = find(out, 0x40000000, &n); e; e = e->function == 0x40000000 ?
+						find(out, 0x40000001, &n) : NULL) {
+		ck_assert_uint_eq(e->index | e->flags, 0);
+		ck_assert_uint_eq(e->padding[0] | e->padding[1] | e->padding[2], 0);
+	}
+	free(out);
+	/* Nothing to drop: room for every supported leaf and our two. */
+	in->entries[0].function = 0x50000001;
+	out = cpuid_build(in);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(out->nent, 4);
+	ck_assert_uint_ge(malloc_usable_size(out),
+			  sizeof(*out) + out->nent * sizeof(out->entries[0]));
+	free(in);
+	free(out);
+}
+END_TEST
+
 Suite *cpuid_suite(void)
 {
 	Suite *s = suite_create("cpuid");
@@ -102,6 +148,7 @@ Suite *cpuid_suite(void)
 	tcase_add_test(tc, hypervisor_leaves);
 	tcase_add_test(tc, leaf1_hypervisor_bit);
 	tcase_add_test(tc, other_leaves_kept);
+	tcase_add_test(tc, range_ends_and_room);
 	suite_add_tcase(s, tc);
 	return s;
 }

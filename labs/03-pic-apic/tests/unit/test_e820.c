@@ -116,6 +116,31 @@ START_TEST(buffer_is_es_di)
 }
 END_TEST
 
+/*
+ * An odd DI is a buffer at an odd address; ECX of exactly 20 is room
+ * enough, and ECX returns 20 whatever (at least 20) it was.
+ */
+START_TEST(odd_buffer_exact_size)
+{
+	const uint8_t *p = memmap_hva(&mm, 0x601, 20);
+	uint64_t size;
+
+	call_regs(3);
+	regs.rdi = 0x101;
+	regs.rcx = 21;
+	memset(memmap_hva(&mm, 0x600, 24), 0xaa, 24);
+	ck_assert_int_eq(e820_call(&mm, &regs, &sregs), 0);
+	ck_assert_uint_eq(regs.rcx, 20);
+	memcpy(&size, p + 8, 8);
+	ck_assert_uint_eq(size, 0x1f00000);
+	ck_assert_uint_eq(*(const uint8_t *)memmap_hva(&mm, 0x600, 1), 0xaa);
+	call_regs(0);
+	regs.rcx = 20;
+	ck_assert_int_eq(e820_call(&mm, &regs, &sregs), 0);
+	expect_entry(0, 0x9f000, 1);
+}
+END_TEST
+
 static void expect_refused(int err)
 {
 	uint8_t before[24];
@@ -182,6 +207,7 @@ Suite *e820_suite(void)
 	tcase_add_test(tc, walk_the_map);
 	tcase_add_test(tc, high_halves_kept);
 	tcase_add_test(tc, buffer_is_es_di);
+	tcase_add_test(tc, odd_buffer_exact_size);
 	tcase_add_test(tc, bad_calls_set_cf);
 	tcase_add_test(tc, bad_buffers_set_cf);
 	suite_add_tcase(s, tc);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/err.h"
 #include "mem/ept.h"
 #include "unit.h"
 
@@ -383,6 +384,41 @@ START_TEST(walk_misconfig)
 }
 END_TEST
 
+/*
+ * The limits exactly: 2^48 - 4 KiB is the last page a 4-level EPT maps,
+ * a GPA past 2^48 is refused even where GPA + size wraps, 32 regions
+ * are allowed, a region the builder refuses stops the build, and the
+ * messages name the numbers. An execute-only 4 KiB page is not readable
+ * (SDM vol. 3C, 28.3.2: bit 0 of the leaf is read access).
+ */
+START_TEST(map_limits)
+{
+	struct ept_region r[EPT_MAX_REGIONS];
+	struct ept_walk_result walk;
+	unsigned int i;
+
+	ck_assert_int_eq(ept_map(&ept, (1ULL << 48) - SZ_4K, FAKE_HPA, SZ_4K,
+				 EPT_RWX, SZ_4K), 0);
+	ck_assert_int_eq(ept_map(&ept, 3ULL << 47, FAKE_HPA, SZ_4K, EPT_RWX, SZ_4K),
+			 -EINVAL);
+	ck_assert_str_eq(err_msg(), "EPT: cannot map 0x1000 bytes at GPA "
+			 "0x1800000000000 to 0x7f0000000000");
+	ck_assert_int_eq(ept_map(&ept, 0x10000, FAKE_HPA, SZ_4K, EPT_X, SZ_4K), 0);
+	ck_assert_int_eq(ept_walk(&ept, 0x10010, PW_READ, &walk), -EFAULT);
+	ck_assert_int_eq(ept_walk(&ept, 0x10010, PW_FETCH, &walk), 0);
+
+	for (i = 0; i < EPT_MAX_REGIONS; i++)
+		r[i] = (struct ept_region){ i * SZ_4K, SZ_4K, FAKE_HPA, EPT_R };
+	ck_assert_int_eq(ept_build(&ept, r, EPT_MAX_REGIONS, SZ_4K), 0);
+	ck_assert_uint_eq(ept.nr_regions, EPT_MAX_REGIONS);
+	r[1].size = 100;
+	ck_assert_int_eq(ept_build(&ept, r, 3, SZ_4K), -EINVAL);
+	ck_assert_uint_eq(ept.nr_regions, 1);
+	ck_assert_int_eq(ept_build(&ept, r, EPT_MAX_REGIONS + 7, SZ_4K), -E2BIG);
+	ck_assert_str_eq(err_msg(), "EPT: 39 regions, at most 32");
+}
+END_TEST
+
 Suite *ept_suite(void)
 {
 	Suite *s = suite_create("ept");
@@ -396,6 +432,7 @@ Suite *ept_suite(void)
 	tcase_add_test(tc, build_pc_map);
 	tcase_add_test(tc, build_rebuild);
 	tcase_add_test(tc, map_errors);
+	tcase_add_test(tc, map_limits);
 	tcase_add_test(tc, tables_needed);
 	tcase_add_test(tc, walk_leaves);
 	tcase_add_test(tc, walk_violations);
@@ -634,6 +671,34 @@ START_TEST(w2d_ept_faults)
 }
 END_TEST
 
+/*
+ * What goes wrong at the final GPA rather than at a guest table, and a
+ * guest table the EPT maps to host memory outside every region.
+ */
+START_TEST(w2d_final_gpa_faults)
+{
+	uint64_t *pt;
+
+	guest_4level();
+	ept_for(GRAM, SZ_4K);
+	/* The final GPA 0x00100123's EPT leaf: write without read. */
+	pt = next(next(next(next(ept.eptp)[0])[0])[0]);
+	pt[0x100] = (pt[0x100] & ~EPT_RWX) | EPT_W;
+	ck_assert_int_eq(w2d(0x123, PW_READ), EPT2D_MISCONFIG);
+	ck_assert_uint_eq(r2.ept_gpa, 0x00100123);
+	ck_assert_uint_eq(r2.ept_level, 1);
+	/* GPA 0x00600000's EPT PDE (3) points at no table of the EPT. */
+	ept_for(GRAM, SZ_4K);
+	next(next(next(ept.eptp)[0])[0])[3] = FAKE_HPA | EPT_RWX;
+	ck_assert_int_eq(w2d(0x00200000, PW_READ), -EIO);
+	/* The guest's PT (GPA 0x4000) mapped to host memory of no region. */
+	ept_for(GRAM, SZ_4K);
+	pt = next(next(next(next(ept.eptp)[0])[0])[0]);
+	pt[4] = FAKE_HPA | LEAF_RWX;
+	ck_assert_int_eq(w2d(0x123, PW_READ), -EIO);
+}
+END_TEST
+
 Suite *walk2d_suite(void)
 {
 	Suite *s = suite_create("walk2d");
@@ -645,6 +710,7 @@ Suite *walk2d_suite(void)
 	tcase_add_test(tc, w2d_other_modes);
 	tcase_add_test(tc, w2d_guest_faults);
 	tcase_add_test(tc, w2d_ept_faults);
+	tcase_add_test(tc, w2d_final_gpa_faults);
 	suite_add_tcase(s, tc);
 	return s;
 }

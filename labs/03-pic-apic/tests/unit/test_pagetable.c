@@ -101,6 +101,10 @@ END_TEST
 START_TEST(too_small_ram)
 {
 	ck_assert_int_eq(pt_build(ram, 0x6000), -EINVAL);
+	/* The last page directory ends at 0x8000: one byte less is too little. */
+	ck_assert_int_eq(pt_build(ram, 0x7fff), -EINVAL);
+	ck_assert_int_eq(pt_build(ram, 0x8000), 0);
+	ck_assert_int_eq(walk(0xffffffff), 0xffffffff);
 }
 END_TEST
 

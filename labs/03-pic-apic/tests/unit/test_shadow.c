@@ -229,6 +229,18 @@ START_TEST(test_dirty_page_writable_on_read)
 }
 END_TEST
 
+/* D = 1 makes a page writable in the shadow only if the guest's R/W is. */
+START_TEST(test_read_only_dirty_page)
+{
+	uint64_t cr3 = guest(), va = 0x5000, rights;
+
+	map(cr3, va, 205, P | A | D);
+	ck_assert_int_eq(fault(va, 0, NULL), SHADOW_FIXED);
+	ck_assert_uint_eq(swalk(va, &rights), mfn_of(205) * PG);
+	ck_assert_uint_eq(rights & RW, 0);
+}
+END_TEST
+
 START_TEST(test_rights_copied)
 {
 	uint64_t cr3 = guest(), va = 0x7fff0000ULL, rights;
@@ -407,12 +419,44 @@ START_TEST(test_cache_hit_miss)
 END_TEST
 
 /* A 2 MiB guest page: the P2M scatters it, the shadow maps 4 KiB pieces. */
+/*
+ * A change to the guest's PML4 itself, through a writable mapping of it:
+ * after the CR3 load the re-sync drops the shadow of exactly the entry
+ * that changed, and a second re-sync keeps the entries that did not.
+ */
+START_TEST(test_resync_pml4)
+{
+	uint64_t cr3 = guest(), priv = 0x8000000000ULL, pml4_va = 0x600000;
+	uint64_t *pml4 = gtable(cr3 / PG);
+
+	map(cr3, 0x200000, 240, P | RW);
+	map(cr3, priv, 241, P | RW);
+	map(cr3, pml4_va, cr3 / PG, P | RW | A | D);
+	ck_assert_int_eq(fault(0x200000, 0, NULL), SHADOW_FIXED);
+	ck_assert_int_eq(fault(priv, 0, NULL), SHADOW_FIXED);
+	ck_assert_int_eq(fault(pml4_va, EC_W, NULL), SHADOW_FIXED);
+	ck_assert(s.oos[cr3 / PG]);
+	pml4[1] = pml4[0];		/* 512 GiB up now maps like 0 */
+	ck_assert_int_eq(shadow_load_cr3(&s, cr3), 0);
+	ck_assert_uint_eq(swalk(priv, NULL), 0);
+	ck_assert_int_eq(fault(priv + 0x200000, 0, NULL), SHADOW_FIXED);
+	ck_assert_uint_eq(swalk(priv + 0x200000, NULL), mfn_of(240) * PG);
+	/* Write the PML4 again (entry 2), reload: entry 1 stays as it is. */
+	ck_assert_int_eq(fault(pml4_va, EC_P | EC_W, NULL), SHADOW_FIXED);
+	ck_assert(s.oos[cr3 / PG]);
+	pml4[2] = pml4[0];
+	ck_assert_int_eq(shadow_load_cr3(&s, cr3), 0);
+	ck_assert_uint_eq(swalk(priv + 0x200000, NULL), mfn_of(240) * PG);
+}
+END_TEST
+
 START_TEST(test_large_page)
 {
 	uint64_t cr3 = guest(), va = 0x40000000ULL + 0x200000, rights;
 	uint64_t *pde;
 
 	map(cr3, va, 0, 0);		/* make the tables down to the PD */
+	*gtable(0) = 0x5a5a;		/* frame 0: no table, no data of the walk */
 	pde = gentry(cr3, va, 2);
 	*pde = 512 * PG | P | RW | PS;	/* frames 512-1023 */
 	ck_assert_int_eq(fault(va + 5 * PG + 8, 0, NULL), SHADOW_FIXED);
@@ -427,6 +471,8 @@ START_TEST(test_large_page)
 	ck_assert_uint_eq(rights & RW, RW);
 	ck_assert_int_eq(fault(va + 511 * PG, 0, NULL), SHADOW_FIXED);
 	ck_assert_uint_eq(swalk(va + 511 * PG, NULL), mfn_of(1023) * PG);
+	/* A and D went to the three entries of the walk and nowhere else. */
+	ck_assert_uint_eq(*gtable(0), 0x5a5a);
 }
 END_TEST
 
@@ -596,6 +642,7 @@ Suite *shadow_suite(void)
 	tcase_add_test(tc, test_fill_write_sets_dirty);
 	tcase_add_test(tc, test_first_write_after_read);
 	tcase_add_test(tc, test_dirty_page_writable_on_read);
+	tcase_add_test(tc, test_read_only_dirty_page);
 	tcase_add_test(tc, test_rights_copied);
 	tcase_add_test(tc, test_reflect_not_present);
 	tcase_add_test(tc, test_reflect_protection);
@@ -603,6 +650,7 @@ Suite *shadow_suite(void)
 	tcase_add_test(tc, test_new_table_write_protected);
 	tcase_add_test(tc, test_resync_upper_level);
 	tcase_add_test(tc, test_cache_hit_miss);
+	tcase_add_test(tc, test_resync_pml4);
 	tcase_add_test(tc, test_large_page);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_spurious);
