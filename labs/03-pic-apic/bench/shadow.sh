@@ -12,9 +12,11 @@
 # median is taken; the time is the VMM's run loop (--stats: in KVM_RUN
 # plus in the VMM), so start-up is not counted.
 #
-# When the QEMU lab machine is built (make labvm), the same two guests
-# run once more inside it, on its nested KVM with nested paging on and
-# off (kvm_amd npt=1/0 or kvm_intel ept=1/0): LABVM=0 skips that.
+# Then the same two guests run inside the QEMU lab machine, on its nested
+# KVM with nested paging on and off (kvm_amd npt=1/0 or kvm_intel ept=1/0),
+# when it is built (make labvm); LABVM=0 skips that. Without a usable
+# /dev/kvm here (or with RUNNER=qemu) only the lab machine runs them, and
+# it is built first if need be.
 set -eu
 
 lab=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,30 +85,49 @@ host_runs() {
 	done
 }
 
+header() {
+	printf '%-48s %9s %8s %9s %8s\n' "paging" "time (ms)" "exits" "shadow PF" "flushes"
+}
+
 echo "Shadow paging vs the hardware's paging: 32 address spaces x 64 pages"
 echo "(first touches, two cached rounds, a remap), median of $runs runs"
-echo "KVM: $kind"
 echo "CPU: $cpu"
 echo
-printf '%-48s %9s %8s %9s %8s\n' "paging" "time (ms)" "exits" "shadow PF" "flushes"
-host=$(host_runs) || exit 1
-host=$(echo "$host" | summarize)
-row "PV shadow paging (bench-shadow.elf)" "$(pick "$host" pv)"
-row "hardware paging (bench-shadow-native.elf)" "$(pick "$host" native)"
+if want_lab_machine; then
+	here=0
+	if [ "${RUNNER:-auto}" = qemu ]; then
+		echo "On this machine: not run (RUNNER=qemu)"
+	else
+		echo "On this machine: not run (KVM: $kind)"
+	fi
+	[ "${LABVM:-1}" = 0 ] && { echo "bench: LABVM=0 leaves nothing to run" >&2; exit 1; }
+else
+	here=1
+	echo "On this machine, KVM: $kind"
+	header
+	host=$(host_runs) || exit 1
+	host=$(echo "$host" | summarize)
+	row "PV shadow paging (bench-shadow.elf)" "$(pick "$host" pv)"
+	row "hardware paging (bench-shadow-native.elf)" "$(pick "$host" native)"
+	[ "${LABVM:-1}" = 0 ] && exit 0
+fi
 
-[ "${LABVM:-1}" = 0 ] && exit 0
+# The lab machine: built first when this machine could not run the
+# guests, used only if built otherwise. Prints "VENDOR KVM-NAME" or "no WHY".
 labinfo=$(cd "$top" && python3 -c '
 import sys
-sys.path.insert(0, "grading/runners")
-import qemu
-ok, why = qemu.available(".")
-print(("%s %s" % (qemu.lab_vendor(), why)) if ok else "no " + why)
-' 2>/dev/null) || labinfo="no the lab machine runner did not start"
+sys.path.insert(0, ".")
+from grading.runners import where
+mod, why = where.lab_machine(".", "shadow.sh runs the guests in the lab "
+                             "machine", may_build=sys.argv[1] == "0")
+print("%s %s" % (mod.lab_vendor(), mod.kvm_name()) if mod else "no " + why)
+' "$here") || labinfo="no the lab machine runner did not start"
 vendor=${labinfo%% *}
 if [ "$vendor" = no ]; then
 	echo
-	echo "lab machine: skipped (${labinfo#no })"
-	exit 0
+	echo "In the lab machine: not run (${labinfo#no })"
+	[ "$here" = 1 ] && exit 0
+	exit 1
 fi
 if [ "$vendor" = intel ]; then
 	mod=kvm_intel
@@ -116,8 +137,8 @@ else
 	param=npt
 fi
 echo
-why=${labinfo#* }
-echo "In the lab machine ${why#lab machine ready }, on its nested $mod, median of $runs runs:"
+echo "In the lab machine, KVM: ${labinfo#* }"
+header
 # One batch of RUNS runs of both guests in the lab machine, as "== NAME"
 # blocks; 300 s is far more than it needs, even under TCG.
 lab_batch() {
@@ -126,7 +147,7 @@ lab_batch() {
 			echo "== pv"; "$1" --stats "$2" 2>&1 >/dev/null
 			echo "== native"; "$1" --stats "$3" 2>&1 >/dev/null
 			i=$((i + 1)); done; exit 0' \
-		x labs/02-memory/build/vmm guests/out/bench-shadow.elf \
+		x "${vmm#"$top"/}" guests/out/bench-shadow.elf \
 		guests/out/bench-shadow-native.elf "$runs" 2>&1
 }
 

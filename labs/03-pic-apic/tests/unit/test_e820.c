@@ -45,9 +45,11 @@ static void call_regs(uint32_t ebx)
 	memset(memmap_hva(&mm, 0x600, 24), 0xaa, 24);
 }
 
-static void expect_entry(uint64_t addr, uint64_t size, uint32_t type)
+/* The entry at guest-physical gpa; the 4 bytes after it untouched. */
+static void expect_entry_at(uint64_t gpa, uint64_t addr, uint64_t size,
+			    uint32_t type)
 {
-	const uint8_t *p = memmap_hva(&mm, 0x600, 24);
+	const uint8_t *p = memmap_hva(&mm, gpa, 24);
 	uint64_t a, s;
 	uint32_t t;
 
@@ -60,6 +62,11 @@ static void expect_entry(uint64_t addr, uint64_t size, uint32_t type)
 	/* 20 bytes, not the 24 the buffer has room for. */
 	ck_assert_uint_eq(p[20], 0xaa);
 	ck_assert_uint_eq(p[23], 0xaa);
+}
+
+static void expect_entry(uint64_t addr, uint64_t size, uint32_t type)
+{
+	expect_entry_at(0x600, addr, size, type);
 }
 
 START_TEST(walk_the_map)
@@ -83,8 +90,10 @@ START_TEST(walk_the_map)
 		ck_assert_uint_eq(regs.rdi, 0x100);
 		ck_assert_uint_eq(regs.rdx, SMAP);
 		expect_entry(want[i].addr, want[i].size, want[i].type);
+		/* The continuation is the next entry's number (src/e820.c),
+		 * 0 after the last. */
 		next = (uint32_t)regs.rbx;
-		ck_assert_msg(i == 3 ? next == 0 : next != 0,
+		ck_assert_msg(next == (i == 3 ? 0 : i + 1),
 			      "entry %u: continuation %u", i, next);
 	}
 }
@@ -193,8 +202,12 @@ START_TEST(bad_buffers_set_cf)
 	sregs.es.base = 0x9f000;	/* inside the EBDA: RAM, so allowed */
 	regs.rdi = 0x10;
 	regs.rflags = 0x2;
+	memset(memmap_hva(&mm, 0x9f010, 24), 0xaa, 24);
 	ck_assert_int_eq(e820_call(&mm, &regs, &sregs), 0);
 	ck_assert_uint_eq(regs.rflags, 0x2);
+	ck_assert_uint_eq(regs.rbx, 1);
+	ck_assert_uint_eq(regs.rcx, 20);
+	expect_entry_at(0x9f010, 0, 0x9f000, 1);
 }
 END_TEST
 

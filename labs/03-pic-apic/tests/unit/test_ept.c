@@ -237,15 +237,33 @@ END_TEST
 START_TEST(tables_needed)
 {
 	struct ept_region r = { 0, 64ULL << 30, FAKE_HPA + SZ_4K, EPT_RWX };
+	struct ept_region odd = { SZ_4K, (1ULL << 30) + SZ_2M, FAKE_HPA, EPT_RWX };
+	struct ept_region huge = { 0, 4ULL << 40, FAKE_HPA, EPT_RWX };
 	struct ept big;
 
-	/* The bound holds for the worst case: 64 GiB in 4 KiB pages. */
-	ck_assert_uint_ge(ept_tables_needed(&r, 1, SZ_4K),
-			  1 + 1 + 64 + 64 * 512);
-	ck_assert_uint_ge(ept_tables_needed(pc_map, 4, SZ_4K), 1 + 1 + 1 + 16);
+	/*
+	 * The bound src/ept.c states: the PML4, then per region one PDPT per
+	 * 512 GiB, one PD per GiB, one PT per 2 MiB and 6 for the partial
+	 * tables at both ends, at most 1 << 20 tables (4 GiB of them).
+	 * 64 GiB: 1 + 0 + 64 + 32768 + 6. The PC map's regions (636 KiB,
+	 * 4 KiB, 64 KiB, 31 MiB): 1 + 6 + 6 + 6 + (15 + 6).
+	 */
+	ck_assert_uint_eq(ept_tables_needed(&r, 1, SZ_4K), 1 + 64 + 32768 + 6);
+	ck_assert_uint_eq(ept_tables_needed(pc_map, 4, SZ_4K), 40);
+	ck_assert_uint_eq(ept_tables_needed(&huge, 1, SZ_4K), 1u << 20);
+	/* ...and it is enough: the PC map takes 19 of them. */
 	ck_assert_int_eq(ept_init(&big, ept_tables_needed(pc_map, 4, SZ_4K)), 0);
 	ck_assert_int_eq(ept_build(&big, pc_map, 4, SZ_4K), 0);
 	ck_assert_uint_eq(big.nr_tables, 1 + 1 + 1 + 16);
+	ept_free(&big);
+	/* 1 GiB + 2 MiB from 4 KiB on, in 4 KiB pages: a PML4, a PDPT, two
+	 * PDs (the range crosses 1 GiB) and one PT for each 2 MiB it
+	 * touches, [0, 2M) to [1G + 2M, 1G + 4M): 514; 518 of the
+	 * 1 + (1 + 513 + 6) the bound allows. */
+	ck_assert_uint_eq(ept_tables_needed(&odd, 1, SZ_4K), 1 + 1 + 513 + 6);
+	ck_assert_int_eq(ept_init(&big, ept_tables_needed(&odd, 1, SZ_4K)), 0);
+	ck_assert_int_eq(ept_build(&big, &odd, 1, SZ_4K), 0);
+	ck_assert_uint_eq(big.nr_tables, 1 + 1 + 2 + 514);
 	ept_free(&big);
 }
 END_TEST

@@ -125,14 +125,17 @@ static uint64_t *gentry(uint64_t cr3, uint64_t va, int level)
 
 /*
  * Walk the shadow as the CPU would: the machine address va maps to (0
- * when it does not), and the combined R/W, U/S and XD. Every table must
- * be in the pool, and the shadow never uses a large page.
+ * when it does not), and the combined R/W, U/S and XD (0 when it does
+ * not map). Every table must be in the pool, and the shadow never uses a
+ * large page.
  */
 static uint64_t swalk(uint64_t va, uint64_t *rights)
 {
 	uint64_t table = shadow_root_gpa(&s), e = 0;
 	int rw = 1, us = 1, xd = 0, level;
 
+	if (rights)
+		*rights = 0;
 	for (level = 4; level >= 1; level--) {
 		ck_assert_msg(table >= POOL_GPA && table < POOL_GPA + POOL_PAGES * PG,
 			      "shadow table 0x%llx is outside the pool",
@@ -207,7 +210,7 @@ START_TEST(test_first_write_after_read)
 
 	map(cr3, va, 202, P | RW);
 	ck_assert_int_eq(fault(va, 0, NULL), SHADOW_FIXED);
-	swalk(va, &rights);
+	ck_assert_uint_eq(swalk(va, &rights), mfn_of(202) * PG);
 	ck_assert_uint_eq(rights & RW, 0);
 	/* The write faults on the read-only entry: P and W. */
 	ck_assert_int_eq(fault(va, EC_P | EC_W, NULL), SHADOW_FIXED);
@@ -224,7 +227,7 @@ START_TEST(test_dirty_page_writable_on_read)
 
 	map(cr3, va, 203, P | RW | A | D);
 	ck_assert_int_eq(fault(va, 0, NULL), SHADOW_FIXED);
-	swalk(va, &rights);
+	ck_assert_uint_eq(swalk(va, &rights), mfn_of(203) * PG);
 	ck_assert_uint_eq(rights & RW, RW);
 }
 END_TEST
@@ -314,7 +317,7 @@ START_TEST(test_write_protect_resync)
 
 	/* The guest writes its page table. */
 	ck_assert_int_eq(fault(va_pt, EC_P | EC_W, NULL), SHADOW_FIXED);
-	swalk(va_pt, &rights);
+	ck_assert_uint_eq(swalk(va_pt, &rights), mfn_of(pt_pfn) * PG);
 	ck_assert_uint_eq(rights & RW, RW);
 	ck_assert(s.oos[pt_pfn]);
 	ck_assert_uint_eq(s.st.wp_faults, 1);
@@ -325,7 +328,7 @@ START_TEST(test_write_protect_resync)
 	s.need_flush = false;
 	ck_assert_int_eq(shadow_invlpg(&s, va), 0);
 	ck_assert_uint_eq(swalk(va, NULL), 0);
-	swalk(va_pt, &rights);
+	ck_assert_uint_eq(swalk(va_pt, &rights), mfn_of(pt_pfn) * PG);
 	ck_assert_uint_eq(rights & RW, 0);
 	ck_assert(!s.oos[pt_pfn]);
 	ck_assert_uint_eq(s.st.resyncs, 1);
@@ -343,7 +346,7 @@ START_TEST(test_new_table_write_protected)
 
 	map(cr3, 0x400000, 220, P | RW | A | D);	/* frame 220 as data */
 	ck_assert_int_eq(fault(0x400000, EC_W, NULL), SHADOW_FIXED);
-	swalk(0x400000, &rights);
+	ck_assert_uint_eq(swalk(0x400000, &rights), mfn_of(220) * PG);
 	ck_assert_uint_eq(rights & RW, RW);
 	/* Now the guest makes frame 220 the page table for 0x600000. */
 	memset(gtable(220), 0, PG);
@@ -353,7 +356,8 @@ START_TEST(test_new_table_write_protected)
 	s.need_flush = false;
 	ck_assert_int_eq(fault(0x600000, 0, NULL), SHADOW_FIXED);
 	ck_assert_uint_eq(swalk(0x600000, NULL), mfn_of(221) * PG);
-	swalk(0x400000, &rights);
+	/* Still mapped, now read-only: a page table of the guest. */
+	ck_assert_uint_eq(swalk(0x400000, &rights), mfn_of(220) * PG);
 	ck_assert_uint_eq(rights & RW, 0);
 	ck_assert(s.need_flush);
 }
@@ -467,7 +471,7 @@ START_TEST(test_large_page)
 	ck_assert(!(*pde & D));
 	ck_assert_int_eq(fault(va + 5 * PG, EC_P | EC_W, NULL), SHADOW_FIXED);
 	ck_assert(*pde & D);
-	swalk(va + 5 * PG, &rights);
+	ck_assert_uint_eq(swalk(va + 5 * PG, &rights), mfn_of(517) * PG);
 	ck_assert_uint_eq(rights & RW, RW);
 	ck_assert_int_eq(fault(va + 511 * PG, 0, NULL), SHADOW_FIXED);
 	ck_assert_uint_eq(swalk(va + 511 * PG, NULL), mfn_of(1023) * PG);
@@ -546,21 +550,33 @@ START_TEST(test_pool_reset)
 	map(1 * PG, 0x100000, 300, P | RW);
 	map(1 * PG, 0x101000, 301, P | RW);
 	ck_assert_int_eq(shadow_load_cr3(&s, 1 * PG), 0);
-	/* Each 1 GiB needs a PD and a PT: 8 pages do not hold them all. */
+	/*
+	 * One shadow page per guest table (src/shadow.h): the root, the
+	 * PDPT, PD and PT of the pinned range take 4 of the 8 pages, and
+	 * each further GiB (same PDPT) a PD and a PT. So GiB 1 and 2 fill
+	 * the pool (4 + 2 + 2), GiB 3 finds it full: a reset, which keeps
+	 * the 4 pinned pages, then 2 for GiB 3; GiB 4 fills it again, GiB 5
+	 * resets, GiB 6 fills it: after GiB i, (i - 1) / 2 resets; in the
+	 * end exactly 2, and all 8 pages in use.
+	 */
 	for (i = 1; i <= 6; i++)
 		map(1 * PG, (uint64_t)i << 30, 400 + i, P | RW);
+	ck_assert_uint_eq(s.nr_used, 4);
 	s.root_moved = false;
 	for (i = 1; i <= 6; i++) {
 		va = (uint64_t)i << 30;
 		ck_assert_int_eq(fault(va, 0, NULL), SHADOW_FIXED);
 		ck_assert_uint_eq(swalk(va, NULL), mfn_of(400 + i) * PG);
+		ck_assert_uint_eq(s.st.resets, (uint64_t)(i - 1) / 2);
 	}
-	ck_assert_uint_ge(s.st.resets, 1);
+	ck_assert_uint_eq(s.st.resets, 2);
 	ck_assert(s.root_moved);
 	ck_assert(s.need_flush);
-	/* The pinned range is there again. */
+	/* The pinned range is there again; GiB 4 went with the second reset. */
 	ck_assert_uint_eq(swalk(0x100000, NULL), mfn_of(300) * PG);
-	ck_assert_uint_le(s.nr_used, SHADOW_MIN_POOL);
+	ck_assert_uint_eq(swalk(5ULL << 30, NULL), mfn_of(405) * PG);
+	ck_assert_uint_eq(swalk(4ULL << 30, NULL), 0);
+	ck_assert_uint_eq(s.nr_used, SHADOW_MIN_POOL);
 }
 END_TEST
 
@@ -587,9 +603,11 @@ START_TEST(test_load_cr3_fails_after_reset)
 	ck_assert_uint_eq(s.st.resets, 0);
 	s.root_moved = false;
 
-	/* A fresh PML4 (frame 40) without the image: no room, then refused. */
+	/* A fresh PML4 (frame 40) without the image: no room, so a reset to
+	 * make room for its root; refused; a second reset builds the old
+	 * root again (the first dropped it). */
 	ck_assert_int_eq(shadow_load_cr3(&s, 40 * PG), -EFAULT);
-	ck_assert_uint_ge(s.st.resets, 1);
+	ck_assert_uint_eq(s.st.resets, 2);
 	root = shadow_root_gpa(&s);
 	ck_assert_uint_ne(root, 0);
 	ck_assert(s.root_moved);
