@@ -105,6 +105,10 @@ int main(void)
 		msi_suite, irq_suite, irq_hostile_suite, irq_threads_suite,
 		inject_suite, sipi_suite, mptable_suite, irqtest_suite,
 		/* @@ end */
+		/* @@ 04 */
+		pci_suite, uart_suite, edu_suite, rtc_suite, dmar_suite,
+		bzimage_suite, dev_hostile_suite, dev_threads_suite,
+		/* @@ end */
 	};
 	SRunner *sr = srunner_create(NULL);
 	unsigned int i;

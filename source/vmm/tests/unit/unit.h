@@ -57,6 +57,16 @@ Suite *sipi_suite(void);
 Suite *mptable_suite(void);
 Suite *irqtest_suite(void);
 /* @@ end */
+/* @@ 04 */
+Suite *pci_suite(void);
+Suite *uart_suite(void);
+Suite *edu_suite(void);
+Suite *rtc_suite(void);
+Suite *dmar_suite(void);
+Suite *bzimage_suite(void);
+Suite *dev_hostile_suite(void);
+Suite *dev_threads_suite(void);
+/* @@ end */
 
 /* A device that records every access it sees. */
 #define REC_MAX 64

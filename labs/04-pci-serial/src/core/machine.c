@@ -1,0 +1,134 @@
+/*
+ * machine.c - the machine's devices, in start order (machine.h).
+ *
+ * A lab that adds a device adds a line here. Each device lives in one
+ * file with one prefix (src/dev/ for the platform's test devices,
+ * guests/README.md, "The platform every lab provides").
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/err.h"
+#include "core/machine.h"
+#include "core/vm.h"
+#include "dev/debugcon.h"
+#include "dev/exitdev.h"
+#include "dev/testdev.h"
+#include "mem/bios.h"
+#include "mem/dimm.h"
+#include "mem/dirtylog.h"
+#include "mem/pv.h"
+#include "mem/uffd.h"
+#include "mem/walkdev.h"
+#include "cpu/mptable.h"
+#include "dev/irqtest.h"
+#include "irq/irqchip.h"
+
+static const struct machine_device machine_devices[] = {
+	/* The platform's test devices (guests/README.md). */
+	{ .name = "debugcon", .init = debugcon_init },
+	{ .name = "exitdev", .init = exitdev_init },
+	{ .name = "testdev", .init = testdev_init },
+	/* Lab 02. A paravirtual guest's platform reads the guest image. */
+	{ .name = "pv", .init = pv_init, .start = pv_start,
+	  .stats = pv_stats, .exit = pv_exit },
+	{ .name = "bios", .init = bios_init },
+	{ .name = "dimm", .init = dimm_init, .stats = dimm_stats },
+	{ .name = "dirtylog", .init = dirtylog_init,
+	  .stats = dirtylog_stats, .exit = dirtylog_exit },
+	{ .name = "walkdev", .init = walkdev_init, .exit = walkdev_exit },
+	/* Lab 03. The interrupt controllers first: the devices drive lines. */
+	{ .name = "irqchip", .init = irqchip_init, .kvm = irqchip_kvm,
+	  .start = irqchip_start, .stats = irqchip_stats, .exit = irqchip_exit },
+	{ .name = "irqtest", .init = irqtest_init, .exit = irqtest_exit },
+	{ .name = "mptable", .init = mptable_init, .start = mptable_start },
+	/* Last: RAM above --demand-above starts empty once the others have
+	 * written what they write into guest memory. */
+	{ .name = "demand", .init = uffd_init, .start = uffd_start,
+	  .stats = uffd_stats, .exit = uffd_exit },
+};
+
+#define NR_DEVICES (sizeof(machine_devices) / sizeof(machine_devices[0]))
+
+/*
+ * Every device's init, in order. A device counts as made once its init
+ * has stored its state, even if the init then fails: machine_exit()
+ * undoes it with the others, so an exit hook copes with a device that
+ * is only half set up.
+ */
+int machine_init(struct vm *vm)
+{
+	unsigned int i;
+	int ret;
+
+	vm->dev = calloc(NR_DEVICES, sizeof(*vm->dev));
+	if (!vm->dev)
+		return err_set(-ENOMEM, "no memory for the device table");
+	for (i = 0; i < NR_DEVICES; i++) {
+		ret = machine_devices[i].init(vm, &vm->dev[i]);
+		if (vm->dev[i] || !ret)
+			vm->nr_dev = i + 1;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* After KVM_CREATE_VM, before the vCPUs. */
+int machine_kvm(struct vm *vm)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_dev; i++) {
+		const struct machine_device *d = &machine_devices[i];
+
+		if (d->kvm) {
+			ret = d->kvm(vm->dev[i], vm);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int machine_start(struct vm *vm)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_dev; i++) {
+		const struct machine_device *d = &machine_devices[i];
+
+		if (d->start) {
+			ret = d->start(vm->dev[i], vm);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+void machine_stats(struct vm *vm, FILE *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_dev; i++)
+		if (machine_devices[i].stats)
+			machine_devices[i].stats(vm->dev[i], out);
+}
+
+/* Every device that was initialized, in reverse order. */
+void machine_exit(struct vm *vm)
+{
+	while (vm->nr_dev > 0) {
+		const struct machine_device *d = &machine_devices[--vm->nr_dev];
+
+		if (d->exit)
+			d->exit(vm->dev[vm->nr_dev], vm);
+		else
+			free(vm->dev[vm->nr_dev]);
+	}
+	free(vm->dev);
+	vm->dev = NULL;
+}

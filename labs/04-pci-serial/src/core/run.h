@@ -1,0 +1,17 @@
+/*
+ * run.h - the vCPU's run loop and the VM exit handlers (book §1.2,
+ * §1.5.6).
+ */
+#ifndef VMM_RUN_H
+#define VMM_RUN_H
+
+struct vcpu;
+
+int vcpu_run(struct vcpu *vcpu);
+int vcpu_handle_exit(struct vcpu *vcpu);
+int vcpu_handle_io(struct vcpu *vcpu);
+int vcpu_handle_mmio(struct vcpu *vcpu);
+int vcpu_handle_msr(struct vcpu *vcpu);
+const char *exit_reason_name(unsigned int reason);
+
+#endif

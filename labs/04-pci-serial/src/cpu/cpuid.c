@@ -1,0 +1,122 @@
+/*
+ * cpuid.c - the CPUID table given to KVM_SET_CPUID2 (book §1.3.2).
+ *
+ * CPUID is the classic "sensitive" instruction: it always exits to the
+ * hypervisor, so the VMM decides what the guest is told. We start from
+ * what KVM can virtualize (KVM_GET_SUPPORTED_CPUID), say that a
+ * hypervisor is present (leaf 1, ECX bit 31) and add our own leaves at
+ * 0x40000000, where guests look for a hypervisor's signature.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "core/err.h"
+#include "cpu/cpuid.h"
+
+int cpuid_get_supported(int kvm_fd, struct kvm_cpuid2 **out)
+{
+	unsigned int nent = 64;
+
+	/* KVM says E2BIG until the buffer is big enough. */
+	for (;;) {
+		struct kvm_cpuid2 *c;
+
+		c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+		if (!c)
+			return err_set(-ENOMEM, "no memory for the CPUID table");
+		c->nent = nent;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			*out = c;
+			return 0;
+		}
+		free(c);
+		if (errno != E2BIG || nent >= 4096)
+			return err_set(-errno, "KVM_GET_SUPPORTED_CPUID: %s",
+				       strerror(errno));
+		nent *= 2;
+	}
+}
+
+struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported)
+{
+	/* EXERCISE 1.cpuid: Build the guest's CPUID table.
+	 *
+	 * Return a new table (calloc'ed, room for supported->nent + 2
+	 * entries) holding every entry of `supported` except those in the
+	 * hypervisor range 0x40000000-0x4fffffff (KVM lists its own there),
+	 * with leaf 1's ECX bit 31 (hypervisor present) set, followed by
+	 * two entries of our own: leaf 0x40000000 with EAX = 0x40000001
+	 * (the highest hypervisor leaf) and EBX, ECX, EDX = the 12 bytes of
+	 * CPUID_SIGNATURE in that order, and leaf 0x40000001 all zero.
+	 * Return NULL when out of memory. (Until you do, KVM's own table
+	 * is passed through unchanged.)
+	 *
+	 * Tests: unit.cpuid guest.cpuid
+	 * Stub: size_t n = supported->nent * sizeof(supported->entries[0]);
+	 *	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n);
+	 *
+	 *	if (c) {
+	 *		c->nent = supported->nent;
+	 *		memcpy(c->entries, supported->entries, n);
+	 *	}
+	 *	return c;
+	 */
+	struct kvm_cpuid2 *c;
+	struct kvm_cpuid_entry2 *e;
+	unsigned int i;
+
+	c = calloc(1, sizeof(*c) + (supported->nent + 2) * sizeof(c->entries[0]));
+	if (!c)
+		return NULL;
+	for (i = 0; i < supported->nent; i++) {
+		const struct kvm_cpuid_entry2 *s = &supported->entries[i];
+
+		if (s->function >= CPUID_HV_BASE &&
+		    s->function <= CPUID_HV_RANGE_END)
+			continue;
+		e = &c->entries[c->nent++];
+		*e = *s;
+		if (e->function == 1)
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+	}
+
+	e = &c->entries[c->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = CPUID_HV_BASE;
+	e->eax = CPUID_HV_FEATURES;
+	memcpy(&e->ebx, &CPUID_SIGNATURE[0], 4);
+	memcpy(&e->ecx, &CPUID_SIGNATURE[4], 4);
+	memcpy(&e->edx, &CPUID_SIGNATURE[8], 4);
+
+	e = &c->entries[c->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = CPUID_HV_FEATURES;
+	return c;
+	/* END EXERCISE 1.cpuid */
+}
+
+/*
+ * Lab 03: what each processor's CPUID says of its local APIC (Intel SDM
+ * vol. 2A, CPUID leaves 1 and 0Bh): its initial APIC ID, that it has
+ * one, and that it is an xAPIC: our local APIC has neither x2APIC mode
+ * nor the TSC-deadline timer, and the platform is the same in every
+ * --irqchip mode, so neither is advertised.
+ */
+void cpuid_set_apic(struct kvm_cpuid2 *c, unsigned int apic_id)
+{
+	struct kvm_cpuid_entry2 *e;
+	unsigned int i;
+
+	for (i = 0; i < c->nent; i++) {
+		e = &c->entries[i];
+		if (e->function == 1) {
+			e->ebx = (e->ebx & 0x00ffffffU) | apic_id << 24;
+			e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
+			e->edx |= CPUID_1_EDX_APIC;
+		} else if (e->function == 0xb || e->function == 0x1f) {
+			e->edx = apic_id;	/* the x2APIC ID, every subleaf */
+		}
+	}
+}

@@ -1,0 +1,85 @@
+/*
+ * e820.c - the VMM's half of INT 15h, AX = E820h (book §2.2.4).
+ *
+ * The guest's boot code calls the BIOS once per entry of the memory map:
+ *
+ *   in:  EAX = E820h, EDX = "SMAP", EBX = continuation (0 for the first),
+ *        ES:DI = a buffer, ECX = its size (at least 20 bytes)
+ *   out: CF clear, EAX = "SMAP", ECX = bytes written (20), EBX = the
+ *        continuation for the next call, 0 after the last entry; the
+ *        entry (base: 8 bytes, length: 8 bytes, type: 4 bytes) at ES:DI
+ *   or:  CF set and AH = 86h when the call cannot be answered.
+ *
+ * Our BIOS's INT 15h handler traps here (src/mem/bios.c); the entries are
+ * those of the memory map (src/mem/memmap.c), in order, and the continuation
+ * value is simply the number of the next entry.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "mem/e820.h"
+
+/*
+ * Set CF and AH = 86h ("function not supported"); the rest as it was.
+ * Returns why. bios_int15() refuses the other functions the same way.
+ */
+int e820_fail(struct kvm_regs *regs, int why)
+{
+	regs->rflags |= RFLAGS_CF;
+	regs->rax = (regs->rax & ~0xff00ULL) | (BIOS_ERR_UNSUPPORTED << 8);
+	return why;
+}
+
+/*
+ * Answer one E820 call from the registers the guest had at the INT.
+ * Returns 0 when the entry was written, or a negative errno saying why
+ * CF was set instead: -EINVAL (bad signature or buffer size), -ENOENT
+ * (no such entry), -EFAULT (the buffer is not in writable guest RAM).
+ */
+int e820_call(const struct memmap *mm, struct kvm_regs *regs,
+	      const struct kvm_sregs *sregs)
+{
+	/* EXERCISE 2.e820: Answer INT 15h, AX = E820h.
+	 *
+	 * The calling convention is at the top of this file. Refuse, with
+	 * e820_fail(), a call whose EDX is not E820_SMAP or whose ECX is
+	 * below E820_ENTRY_SIZE (-EINVAL), and one whose EBX names no entry
+	 * (memmap_e820_entry() fails: -ENOENT). The buffer is at ES:DI in
+	 * real mode: linear address sregs->es.base + DI (16 bits). Refuse
+	 * (-EFAULT) unless all 20 bytes are in one region that is not
+	 * read-only (KVM_MEM_READONLY): memmap_hva_rw() returns the VMM's
+	 * view of the buffer then, and NULL otherwise. Then write the entry
+	 * there, and set EAX = E820_SMAP, ECX = 20, EBX = the next entry's
+	 * number or 0 after the last one, and clear CF in regs->rflags.
+	 * Only the low 32 bits of each register are the BIOS's: keep the
+	 * high halves as they were.
+	 *
+	 * Tests: unit.e820 guest.e820 guest.e820-5g
+	 * Stub: (void)mm; (void)sregs;
+	 *	return e820_fail(regs, -ENOSYS);
+	 */
+	uint64_t buf = sregs->es.base + (regs->rdi & 0xffff);
+	uint32_t index = (uint32_t)regs->rbx;
+	struct e820_entry e;
+	void *p;
+
+	if ((uint32_t)regs->rdx != E820_SMAP ||
+	    (uint32_t)regs->rcx < E820_ENTRY_SIZE)
+		return e820_fail(regs, -EINVAL);
+	if (memmap_e820_entry(mm, index, &e) < 0)
+		return e820_fail(regs, -ENOENT);
+	p = memmap_hva_rw(mm, buf, E820_ENTRY_SIZE);
+	if (!p)
+		return e820_fail(regs, -EFAULT);
+	memcpy(p, &e, E820_ENTRY_SIZE);
+
+	index++;
+	if (index == mm->nr)
+		index = 0;
+	regs->rax = (regs->rax & ~0xffffffffULL) | E820_SMAP;
+	regs->rcx = (regs->rcx & ~0xffffffffULL) | E820_ENTRY_SIZE;
+	regs->rbx = (regs->rbx & ~0xffffffffULL) | index;
+	regs->rflags &= ~RFLAGS_CF;
+	return 0;
+	/* END EXERCISE 2.e820 */
+}

@@ -1,0 +1,154 @@
+/*
+ * test_cpuid.c - the guest's CPUID table, built from a made-up
+ * "supported" list so that every rule is visible.
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpuid.h"
+#include "unit.h"
+
+static struct kvm_cpuid2 *supported(void)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 5 * sizeof(c->entries[0]));
+
+	ck_assert_ptr_nonnull(c);
+	c->nent = 5;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 0xd };
+	c->entries[1] = (struct kvm_cpuid_entry2){ .function = 1, .ecx = 0x1, .edx = 0x2 };
+	/* KVM's own hypervisor leaves: "KVMKVMKVM". */
+	c->entries[2] = (struct kvm_cpuid_entry2){ .function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b };
+	c->entries[3] = (struct kvm_cpuid_entry2){ .function = 0x40000001, .eax = 0x1234 };
+	c->entries[4] = (struct kvm_cpuid_entry2){ .function = 0x80000000, .eax = 0x80000008 };
+	return c;
+}
+
+static const struct kvm_cpuid_entry2 *find(const struct kvm_cpuid2 *c,
+					   uint32_t function, int *count)
+{
+	const struct kvm_cpuid_entry2 *found = NULL;
+	unsigned int i;
+
+	*count = 0;
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == function) {
+			found = &c->entries[i];
+			(*count)++;
+		}
+	return found;
+}
+
+START_TEST(hypervisor_leaves)
+{
+	struct kvm_cpuid2 *in = supported(), *out = cpuid_build(in);
+	const struct kvm_cpuid_entry2 *e;
+	char sig[13] = { 0 };
+	int n;
+
+	ck_assert_ptr_nonnull(out);
+	e = find(out, 0x40000000, &n);
+	ck_assert_int_eq(n, 1);		/* ours replaces KVM's */
+	ck_assert_uint_eq(e->eax, 0x40000001);
+	memcpy(sig + 0, &e->ebx, 4);
+	memcpy(sig + 4, &e->ecx, 4);
+	memcpy(sig + 8, &e->edx, 4);
+	ck_assert_str_eq(sig, "vmmlabvmmlab");
+	e = find(out, 0x40000001, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(e->eax | e->ebx | e->ecx | e->edx, 0);
+	free(in);
+	free(out);
+}
+END_TEST
+
+START_TEST(leaf1_hypervisor_bit)
+{
+	struct kvm_cpuid2 *in = supported(), *out = cpuid_build(in);
+	const struct kvm_cpuid_entry2 *e;
+	int n;
+
+	e = find(out, 1, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(e->ecx, 0x80000001);	/* bit 31 added, bit 0 kept */
+	ck_assert_uint_eq(e->edx, 0x2);
+	free(in);
+	free(out);
+}
+END_TEST
+
+START_TEST(other_leaves_kept)
+{
+	struct kvm_cpuid2 *in = supported(), *out = cpuid_build(in);
+	const struct kvm_cpuid_entry2 *e;
+	int n;
+
+	ck_assert_uint_eq(out->nent, 5);	/* 5 - KVM's 2 + our 2 */
+	e = find(out, 0, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(e->eax, 0xd);
+	e = find(out, 0x80000000, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(e->eax, 0x80000008);
+	free(in);
+	free(out);
+}
+END_TEST
+
+/*
+ * The whole hypervisor range 0x40000000-0x4FFFFFFF is ours (Intel SDM
+ * vol. 2A, CPUID: "reserved for hypervisor use"): a supported leaf at its
+ * last function goes too, the one just after it stays. Every entry we
+ * add has its index, flags and padding zero, and the table is as large
+ * as its nent says (glibc's malloc_usable_size()).
+ */
+START_TEST(range_ends_and_room)
+{
+	struct kvm_cpuid2 *in = calloc(1, sizeof(*in) + 2 * sizeof(in->entries[0]));
+	struct kvm_cpuid2 *out;
+	const struct kvm_cpuid_entry2 *e;
+	int n;
+
+	ck_assert_ptr_nonnull(in);
+	in->nent = 2;
+	in->entries[0] = (struct kvm_cpuid_entry2){ .function = 0x4fffffff, .eax = 1 };
+	in->entries[1] = (struct kvm_cpuid_entry2){ .function = 0x50000000, .eax = 2 };
+	out = cpuid_build(in);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_null(find(out, 0x4fffffff, &n));
+	e = find(out, 0x50000000, &n);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(e->eax, 2);
+	ck_assert_uint_eq(out->nent, 3);
+	ck_assert_uint_ge(malloc_usable_size(out),
+			  sizeof(*out) + out->nent * sizeof(out->entries[0]));
+	for (e = find(out, 0x40000000, &n); e; e = e->function == 0x40000000 ?
+						find(out, 0x40000001, &n) : NULL) {
+		ck_assert_uint_eq(e->index | e->flags, 0);
+		ck_assert_uint_eq(e->padding[0] | e->padding[1] | e->padding[2], 0);
+	}
+	free(out);
+	/* Nothing to drop: room for every supported leaf and our two. */
+	in->entries[0].function = 0x50000001;
+	out = cpuid_build(in);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(out->nent, 4);
+	ck_assert_uint_ge(malloc_usable_size(out),
+			  sizeof(*out) + out->nent * sizeof(out->entries[0]));
+	free(in);
+	free(out);
+}
+END_TEST
+
+Suite *cpuid_suite(void)
+{
+	Suite *s = suite_create("cpuid");
+	TCase *tc = tcase_create("cpuid");
+
+	tcase_add_test(tc, hypervisor_leaves);
+	tcase_add_test(tc, leaf1_hypervisor_bit);
+	tcase_add_test(tc, other_leaves_kept);
+	tcase_add_test(tc, range_ends_and_room);
+	suite_add_tcase(s, tc);
+	return s;
+}
