@@ -24,6 +24,7 @@ Suite *pagetable_suite(void);
 Suite *realmode_suite(void);
 Suite *stringio_suite(void);
 Suite *testdev_suite(void);
+Suite *vm_suite(void);
 
 /* A device that records every access it sees. */
 #define REC_MAX 64
@@ -55,5 +56,11 @@ void fake_vm_free(struct fake_vm *f);
 void *fake_dev(struct fake_vm *f, int (*init)(struct vm *vm, void **state));
 uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
 		      uint8_t size, uint32_t count, uint64_t data_offset);
+
+/*
+ * The runner is linked with -Wl,--wrap=ioctl: while a test sets this, the
+ * VMM's ioctls reach it instead of the kernel (a KVM the test plays).
+ */
+extern int (*unit_ioctl_hook)(int fd, unsigned long request, void *arg);
 
 #endif
