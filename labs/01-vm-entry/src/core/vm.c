@@ -116,7 +116,10 @@ int vm_create(struct vm *vm)
 		.memory_size = vm->ram_size,
 		.userspace_addr = (uintptr_t)vm->ram,
 	};
-	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE };
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE,
+		.args[0] = 1,		/* on */
+	};
 
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)

@@ -151,7 +151,10 @@ int vm_create(struct vm *vm)
 		.userspace_addr = (uintptr_t)vm->ram,
 	};
 	/* @@ end */
-	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE };
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE,
+		.args[0] = 1,		/* on */
+	};
 	/* @@ 02 */
 	int ret;
 	/* @@ end */
