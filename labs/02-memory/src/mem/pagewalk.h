@@ -38,6 +38,7 @@ enum paging_mode {
 #define PW_CR4_PSE	(1ULL << 4)	/* 4 MiB pages in 32-bit paging */
 #define PW_CR4_PAE	(1ULL << 5)
 #define PW_CR4_SMEP	(1ULL << 20)	/* no supervisor fetch from user pages */
+#define PW_CR4_LA57	(1ULL << 12)	/* 5-level paging in IA-32e mode */
 #define PW_EFER_LME	(1ULL << 8)
 #define PW_EFER_LMA	(1ULL << 10)
 #define PW_EFER_NXE	(1ULL << 11)	/* bit 63 of an entry is XD, not reserved */
