@@ -12,6 +12,7 @@ int vcpu_handle_exit(struct vcpu *vcpu);
 int vcpu_handle_io(struct vcpu *vcpu);
 int vcpu_handle_mmio(struct vcpu *vcpu);
 int vcpu_handle_msr(struct vcpu *vcpu);
+int vcpu_unhandled_exit(struct vcpu *vcpu);
 const char *exit_reason_name(unsigned int reason);
 
 #endif

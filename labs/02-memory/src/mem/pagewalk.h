@@ -17,6 +17,7 @@ enum paging_mode {
 	PAGING_32,		/* 2-level, 4 KiB and (CR4.PSE) 4 MiB pages */
 	PAGING_PAE,		/* 3-level, 4 KiB and 2 MiB pages */
 	PAGING_4LEVEL,		/* long mode: 4 KiB, 2 MiB and 1 GiB pages */
+	PAGING_5LEVEL,		/* long mode with CR4.LA57: not modelled */
 };
 
 /* What the access is: combine one of READ/WRITE/FETCH with USER. */
@@ -89,8 +90,9 @@ enum paging_mode pagewalk_mode(uint64_t cr0, uint64_t cr4, uint64_t efer);
  *
  * Without paging the translation is the identity (res->levels = 0,
  * res->page_size = 4 KiB, every right granted). Not modelled: SMAP,
- * protection keys, 5-level paging, accessed and dirty bits (the walker
- * never writes to the tables).
+ * protection keys, accessed and dirty bits (the walker never writes to
+ * the tables), and 5-level paging, which is refused: -EOPNOTSUPP, no
+ * entry read.
  */
 int pagewalk(const struct pagewalk_cpu *cpu, uint64_t gva, unsigned int access,
 	     pagewalk_read_fn read, void *opaque, struct pagewalk_result *res);
