@@ -274,7 +274,8 @@ def check_handout(root, lab, tmp, keep):
                             % (n, t["score"], t.get("max_score")))
             else:
                 failed_ok += 1
-                say("  %-10s %s fails: %s" % ("", n, why))
+                say("  %-10s %s fails: %s" % ("", n, why.replace(
+                    "\nhint: ", "\n             (hint: ") + (")" if "\nhint: " in why else "")))
         elif res != "passed":
             lab.violate("handout: %s %s (%s), but no exercise of %s names it"
                         % (n, res, why or "no reason given", stage.label))

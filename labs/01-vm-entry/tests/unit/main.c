@@ -101,7 +101,7 @@ int main(void)
 	Suite *(*const suites[])(void) = {
 		bus_suite, cpuid_suite, dispatch_suite, loader_suite,
 		msr_suite, options_suite, pagetable_suite, realmode_suite,
-		stringio_suite, testdev_suite, vm_suite,
+		stringio_suite, testdev_suite, unhandled_suite, vm_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	unsigned int i;

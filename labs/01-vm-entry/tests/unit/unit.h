@@ -24,6 +24,7 @@ Suite *pagetable_suite(void);
 Suite *realmode_suite(void);
 Suite *stringio_suite(void);
 Suite *testdev_suite(void);
+Suite *unhandled_suite(void);
 Suite *vm_suite(void);
 
 /* A device that records every access it sees. */

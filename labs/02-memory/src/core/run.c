@@ -192,7 +192,8 @@ static int vcpu_insn_bytes(struct vcpu *vcpu, uint8_t *buf, unsigned int max)
 	return (int)n;
 }
 
-static void vcpu_report_internal(struct vcpu *vcpu, FILE *out)
+/* KVM_EXIT_INTERNAL_ERROR, reported: the suberror, its data, the instruction. */
+void vcpu_report_internal(struct vcpu *vcpu, FILE *out)
 {
 	struct kvm_run *run = vcpu->run;
 	uint32_t sub = run->internal.suberror;
@@ -219,7 +220,7 @@ static void vcpu_report_internal(struct vcpu *vcpu, FILE *out)
 }
 
 /* Intel's basic exit reasons for a failed VM entry (SDM vol. 3, 27.8). */
-static const char *fail_entry_name(uint64_t reason)
+const char *fail_entry_name(uint64_t reason)
 {
 	switch (reason & 0xffff) {
 	case 33:

@@ -27,6 +27,7 @@ Suite *pagewalk_modes_suite(void);
 Suite *realmode_suite(void);
 Suite *stringio_suite(void);
 Suite *testdev_suite(void);
+Suite *unhandled_suite(void);
 Suite *vm_suite(void);
 Suite *walk2d_suite(void);
 Suite *walkdev_suite(void);

@@ -113,7 +113,7 @@ int main(void)
 	Suite *(*const suites[])(void) = {
 		bus_suite, cpuid_suite, dispatch_suite, loader_suite,
 		msr_suite, options_suite, pagetable_suite, realmode_suite,
-		stringio_suite, testdev_suite, vm_suite,
+		stringio_suite, testdev_suite, unhandled_suite, vm_suite,
 		/* @@ 02 */
 		pagewalk_suite, pagewalk_modes_suite, ept_suite, walk2d_suite, walkdev_suite,
 		memmap_suite, e820_suite, bios_suite, dimm_suite,

@@ -31,6 +31,7 @@ Suite *pagewalk_modes_suite(void);
 Suite *realmode_suite(void);
 Suite *stringio_suite(void);
 Suite *testdev_suite(void);
+Suite *unhandled_suite(void);
 Suite *vm_suite(void);
 /* @@ 02 */
 Suite *walk2d_suite(void);
