@@ -102,13 +102,22 @@ int vcpu_handle_io(struct vcpu *vcpu)
 		return err_set(-EINVAL, "IO exit data outside the kvm_run page");
 	data = (uint8_t *)run + run->io.data_offset;
 
-	/* EXERCISE 1.stringio: Handle string I/O (count > 1).
+	/* EXERCISE 1.stringio: Every element of an IO exit.
 	 *
-	 * A REP OUTSB/OUTSW/INSW... exit carries run->io.count elements of
-	 * `size` bytes each, one after the other from `data`. Call
-	 * vcpu_io_one() once per element, advancing through the buffer, so
-	 * that every element reaches the port (OUT) or is filled from it
-	 * (IN), in order.
+	 * The rest of vcpu_handle_io() - perform the IO exit's accesses.
+	 *	In: run->io (port, size, direction, count) and `data`, the
+	 *	  count * size bytes KVM put after the kvm_run structure, their
+	 *	  bounds already checked above. count is 1 for IN and OUT, and
+	 *	  up to the guest's RCX for INS and OUTS with a REP prefix.
+	 *	Out: for OUT, every element, in order, written to the port; for
+	 *	  IN, every element, in order, read from the port into `data`,
+	 *	  where KVM takes it for the guest's memory (INS) or AL, AX or
+	 *	  EAX (IN) when the vCPU enters again. vcpu_io_one() does the
+	 *	  access of one element.
+	 *
+	 * Read: the KVM API document (Documentation/virt/kvm/api.rst),
+	 * section 5, "The kvm_run structure", KVM_EXIT_IO; Intel SDM vol. 2,
+	 * INS and OUTS, and vol. 1, 19.3 "I/O instructions" (string I/O).
 	 *
 	 * Tests: unit.stringio guest.io-widths guest.hostile-io
 	 * Stub: vcpu_io_one(vcpu, data);
@@ -137,34 +146,6 @@ int vcpu_handle_mmio(struct vcpu *vcpu)
 	else
 		store_le(run->mmio.data, len,
 			 bus_read(&vcpu->vm->mmio, vcpu, run->mmio.phys_addr, len));
-	return 0;
-}
-
-/* RDMSR/WRMSR of an index our filter denies: we are the MSR now. */
-int vcpu_handle_msr(struct vcpu *vcpu)
-{
-	struct kvm_run *run = vcpu->run;
-	struct msr_state *ms = &vcpu->msr;
-	uint64_t value = 0;
-	int ret;
-
-	/* Lab 03: IA32_APIC_BASE belongs to our local APIC (--irqchip=user). */
-	if (run->msr.index == MSR_IA32_APIC_BASE && vcpu->vm->irq) {
-		value = run->msr.data;
-		ret = irqchip_apic_base(vcpu->vm->irq, vcpu,
-					run->exit_reason == KVM_EXIT_X86_WRMSR,
-					&value);
-		if (run->exit_reason == KVM_EXIT_X86_RDMSR)
-			run->msr.data = value;
-		run->msr.error = ret ? 1 : 0;
-		return 0;
-	}
-	if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
-		ret = msr_read(ms, run->msr.index, &value);
-		run->msr.data = value;
-	} else
-		ret = msr_write(ms, run->msr.index, run->msr.data);
-	run->msr.error = ret ? 1 : 0;	/* 1: KVM injects #GP */
 	return 0;
 }
 
@@ -216,7 +197,8 @@ static int vcpu_insn_bytes(struct vcpu *vcpu, uint8_t *buf, unsigned int max)
 	return (int)n;
 }
 
-static void vcpu_report_internal(struct vcpu *vcpu, FILE *out)
+/* KVM_EXIT_INTERNAL_ERROR, reported: the suberror, its data, the instruction. */
+void vcpu_report_internal(struct vcpu *vcpu, FILE *out)
 {
 	struct kvm_run *run = vcpu->run;
 	uint32_t sub = run->internal.suberror;
@@ -243,7 +225,7 @@ static void vcpu_report_internal(struct vcpu *vcpu, FILE *out)
 }
 
 /* Intel's basic exit reasons for a failed VM entry (SDM vol. 3, 27.8). */
-static const char *fail_entry_name(uint64_t reason)
+const char *fail_entry_name(uint64_t reason)
 {
 	switch (reason & 0xffff) {
 	case 33:
@@ -257,39 +239,118 @@ static const char *fail_entry_name(uint64_t reason)
 }
 
 /*
- * The exit dispatch: what each exit reason means for the VM.
- * Returns 0 to keep running (vm_stopped() says whether to stop), or a
- * negative errno with err_set() when the exit itself is malformed.
+ * An exit this VMM does not handle: a VMM that does not know what the
+ * guest did cannot go on. The status says so (guests/README.md, "How a
+ * VMM run ends"): it is the VMM's gap, not the guest's crash.
  */
+int vcpu_unhandled_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	fflush(stdout);
+	fprintf(stderr, "vmm: unhandled exit reason %u (%s)\n",
+		run->exit_reason, exit_reason_name(run->exit_reason));
+	vcpu_dump(vcpu, stderr);
+	vm_stop(vcpu->vm, VMM_EXIT_UNHANDLED);
+	return 0;
+}
+
+/* EXERCISE 1.dispatch: The exit dispatch: what each VM exit means.
+ *
+ * vcpu_handle_msr() - answer the RDMSR or WRMSR that KVM's MSR filter
+ * sent to user space (KVM_EXIT_X86_RDMSR, KVM_EXIT_X86_WRMSR).
+ *	In: run->msr.index; for WRMSR also run->msr.data.
+ *	Out: for RDMSR, run->msr.data; for both, run->msr.error: 0 when
+ *	  the vCPU's own MSRs (vcpu->msr, with msr_read() and msr_write()
+ *	  of cpu/msr.c) accept the access, 1 when they refuse it, which
+ *	  makes KVM inject #GP(0) into the guest when it enters again.
+ *	Returns 0: a refused access is the guest's doing, not an error.
+ *
+ * vcpu_handle_exit() - act on the exit that KVM_RUN has just reported
+ * in vcpu->run, whatever its reason:
+ *	KVM_EXIT_IO, KVM_EXIT_MMIO: the access, on the port-I/O or the MMIO
+ *	  bus (vcpu_handle_io(), vcpu_handle_mmio() do it);
+ *	KVM_EXIT_X86_RDMSR, KVM_EXIT_X86_WRMSR: the MSR access;
+ *	KVM_EXIT_HLT: the VM stops with status VMM_EXIT_HALT (lab 01 has
+ *	  no interrupts: nothing could ever wake the vCPU);
+ *	KVM_EXIT_INTR: nothing (a signal interrupted KVM_RUN);
+ *	KVM_EXIT_SHUTDOWN (a triple fault), KVM_EXIT_FAIL_ENTRY (the CPU
+ *	  refused to enter the guest), KVM_EXIT_INTERNAL_ERROR (KVM could
+ *	  not go on): the guest crashed the VM. Report it on stderr, after
+ *	  whatever the guest printed on stdout so far: one line naming the
+ *	  exit as <linux/kvm.h> does ("KVM_EXIT_SHUTDOWN"); for FAIL_ENTRY,
+ *	  with the hardware's reason in hex (fail_entry_name() says what it
+ *	  means) and the CPU; for INTERNAL_ERROR, what
+ *	  vcpu_report_internal() prints instead. Then the registers
+ *	  (vcpu_dump()), and the VM stops with status VMM_EXIT_GUEST_CRASH;
+ *	any other reason: vcpu_unhandled_exit().
+ *	Returns 0 to go on (vm_stopped() then says whether the VM
+ *	stopped), or the negative errno of a handler that refused a
+ *	malformed exit (err_msg() says why).
+ *
+ * Read: the KVM API document (Documentation/virt/kvm/api.rst), section
+ * 5, "The kvm_run structure" (exit_reason, and the union member of each
+ * reason), and section 4, KVM_X86_SET_MSR_FILTER; Intel SDM vol. 3C,
+ * the chapter "VM Entries", section "VM-Entry Failures During or After
+ * Loading Guest State".
+ *
+ * Tests: unit.dispatch guest.hello16 guest.realmode guest.hello32
+ *	guest.hello64 guest.io-widths guest.mmio-widths guest.cpuid
+ *	guest.msr guest.triple-fault guest.exit-code guest.hostile-io
+ * Stub: int vcpu_handle_msr(struct vcpu *vcpu)
+ * {
+ *	(void)vcpu;
+ *	return -ENOSYS;
+ * }
+ *
+ * int vcpu_handle_exit(struct vcpu *vcpu)
+ * {
+ *	return vcpu_unhandled_exit(vcpu);
+ * }
+ */
+int vcpu_handle_msr(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct msr_state *ms = &vcpu->msr;
+	uint64_t value = 0;
+	int ret;
+
+	/* Lab 03: IA32_APIC_BASE belongs to our local APIC (--irqchip=user). */
+	if (run->msr.index == MSR_IA32_APIC_BASE && vcpu->vm->irq) {
+		value = run->msr.data;
+		ret = irqchip_apic_base(vcpu->vm->irq, vcpu,
+					run->exit_reason == KVM_EXIT_X86_WRMSR,
+					&value);
+		if (run->exit_reason == KVM_EXIT_X86_RDMSR)
+			run->msr.data = value;
+		run->msr.error = ret ? 1 : 0;
+		return 0;
+	}
+	if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
+		ret = msr_read(ms, run->msr.index, &value);
+		run->msr.data = value;
+	} else
+		ret = msr_write(ms, run->msr.index, run->msr.data);
+	run->msr.error = ret ? 1 : 0;	/* 1: KVM injects #GP */
+	return 0;
+}
+
 int vcpu_handle_exit(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	struct vm *vm = vcpu->vm;
 
 	switch (run->exit_reason) {
-	/* EXERCISE 1.dispatch: Dispatch the IO, MMIO and HLT exits.
-	 *
-	 * Add three cases: KVM_EXIT_IO goes to vcpu_handle_io(),
-	 * KVM_EXIT_MMIO to vcpu_handle_mmio() (return what they return),
-	 * and KVM_EXIT_HLT stops the VM with vm_stop(vm, VMM_EXIT_HALT):
-	 * lab 01 has no interrupts, so nothing could wake a halted vCPU.
-	 *
-	 * Tests: unit.dispatch guest.hello16 guest.hello32 guest.hello64
-	 *	guest.io-widths guest.mmio-widths guest.cpuid guest.msr
-	 *	guest.triple-fault guest.exit-code guest.hostile-io
-	 * Stub:
-	 */
 	case KVM_EXIT_IO:
 		return vcpu_handle_io(vcpu);
 	case KVM_EXIT_MMIO:
 		return vcpu_handle_mmio(vcpu);
-	case KVM_EXIT_HLT:
-		halt_enter(vcpu);
-		return 0;
-	/* END EXERCISE 1.dispatch */
 	case KVM_EXIT_X86_RDMSR:
 	case KVM_EXIT_X86_WRMSR:
 		return vcpu_handle_msr(vcpu);
+	case KVM_EXIT_HLT:
+		halt_enter(vcpu);
+		return 0;
 	case KVM_EXIT_INTR:
 		/* A signal arrived while in the guest: just go back in. */
 		return 0;
@@ -325,13 +386,9 @@ int vcpu_handle_exit(struct vcpu *vcpu)
 		vm_stop(vm, VMM_EXIT_GUEST_CRASH);
 		return 0;
 	}
-	fflush(stdout);
-	fprintf(stderr, "vmm: unhandled exit reason %u (%s)\n",
-		run->exit_reason, exit_reason_name(run->exit_reason));
-	vcpu_dump(vcpu, stderr);
-	vm_stop(vm, VMM_EXIT_GUEST_CRASH);
-	return 0;
+	return vcpu_unhandled_exit(vcpu);
 }
+/* END EXERCISE 1.dispatch */
 
 /* One line per exit for --trace, written after the exit was handled. */
 static void vcpu_trace(struct vcpu *vcpu, FILE *out)

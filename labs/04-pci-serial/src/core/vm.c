@@ -115,7 +115,10 @@ int vm_alloc_ram(struct vm *vm, uint64_t size)
 
 int vm_create(struct vm *vm)
 {
-	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE };
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE,
+		.args[0] = 1,		/* on */
+	};
 	int ret;
 
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);

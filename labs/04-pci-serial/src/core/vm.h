@@ -63,6 +63,7 @@
 #define VMM_EXIT_USAGE		2
 #define VMM_EXIT_GUEST_CRASH	4
 #define VMM_EXIT_HOST		6
+#define VMM_EXIT_UNHANDLED	8	/* an exit the VMM does not handle */
 
 #define VMM_MAX_CPUS		8
 #define VM_RUNNING		(-1)	/* vm->status until vm_stop() */

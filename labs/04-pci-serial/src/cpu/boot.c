@@ -35,17 +35,33 @@ static void boot_flat_segment(struct kvm_segment *seg, uint16_t selector,
 void boot_real_mode(struct kvm_sregs *sregs, struct kvm_regs *regs,
 		    uint16_t cs, uint16_t ip)
 {
-	/* EXERCISE 1.realmode: Start the vCPU in 16-bit real mode at CS:IP.
+	/* EXERCISE 1.realmode: The state a real-mode guest starts in.
 	 *
-	 * In real mode a segment's base is its selector times 16 and its
-	 * limit is 64 KiB. Set CS to cs (base cs << 4) and DS, ES, FS, GS
-	 * and SS to selector 0, all with a 0xFFFF limit; keep them present,
-	 * as code/data segments (s = 1): code type 0xB, data type 0x3.
-	 * Clear CR0.PE so the CPU really is in real mode. Set IP to ip,
-	 * SP to the boot stack just below the image (0x7C00) and RFLAGS to
-	 * 0x2 (bit 1 is reserved and must be 1).
+	 * boot_real_mode() - the vCPU's state for a flat binary: a processor
+	 * in real-address mode that has just jumped to cs:ip with DS, ES, FS,
+	 * GS and SS loaded with 0 (guests/README.md, "Loading").
+	 *	In: *sregs and *regs as KVM_GET_SREGS and KVM_GET_REGS gave
+	 *	  them, which may hold anything (the state of another mode, or
+	 *	  of a guest that ran before).
+	 *	Out: every field of CS, DS, ES, FS, GS and SS (struct
+	 *	  kvm_segment): the selector, and the hidden part a real-mode
+	 *	  load gives it - the base from the selector, the limit of a
+	 *	  real-mode segment, and the access rights of table 9-1 (a
+	 *	  present, usable, 16-bit, byte-granular, ring-0 segment; CS an
+	 *	  accessed execute/read code segment, the others accessed
+	 *	  read/write data segments). CR0.PE and CR0.PG clear; the other
+	 *	  CR0 bits, CR2-CR4, EFER, the descriptor tables and the rest of
+	 *	  *sregs as they were. RIP = ip, RSP = BOOT_FLAT_LOAD (the stack
+	 *	  grows down from the image), RFLAGS = 0x2 (bit 1 is always 1),
+	 *	  every other general register 0.
 	 *
-	 * Tests: unit.realmode guest.hello16
+	 * Read: Intel SDM vol. 3A, 20.1 "Real-Address Mode Operation" and
+	 * 9.1.1 "Processor State After Reset" (table 9-1); vol. 3C, the
+	 * checks on the guest's segment registers when "unrestricted guest"
+	 * is 1 (chapter "VM Entries", "Checks on the Guest State Area");
+	 * struct kvm_segment and KVM_SET_SREGS in the KVM API document.
+	 *
+	 * Tests: unit.realmode guest.hello16 guest.realmode
 	 * Stub: (void)sregs; (void)regs; (void)cs; (void)ip;
 	 */
 	struct kvm_segment *data[] = {
@@ -53,25 +69,36 @@ void boot_real_mode(struct kvm_sregs *sregs, struct kvm_regs *regs,
 	};
 	unsigned int i;
 
-	sregs->cs.selector = cs;
-	sregs->cs.base = (uint64_t)cs << 4;
-	sregs->cs.limit = 0xffff;
-	sregs->cs.type = 0xb;
-	sregs->cs.present = 1;
-	sregs->cs.s = 1;
-	sregs->cs.db = 0;
-	sregs->cs.l = 0;
-	sregs->cs.g = 0;
-	for (i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
-		data[i]->selector = 0;
-		data[i]->base = 0;
-		data[i]->limit = 0xffff;
-		data[i]->type = 0x3;
-		data[i]->present = 1;
-		data[i]->s = 1;
-		data[i]->db = 0;
-		data[i]->g = 0;
-	}
+	/* Every field, the ones that are 0 too: *sregs may hold anything. */
+	sregs->cs = (struct kvm_segment){
+		.selector = cs,
+		.base = (uint64_t)cs << 4,
+		.limit = 0xffff,
+		.type = 0xb,		/* execute/read, accessed */
+		.present = 1,
+		.dpl = 0,
+		.db = 0,		/* 16-bit */
+		.s = 1,			/* code or data, not a system segment */
+		.l = 0,
+		.g = 0,			/* the limit counts bytes */
+		.avl = 0,
+		.unusable = 0,
+	};
+	for (i = 0; i < sizeof(data) / sizeof(data[0]); i++)
+		*data[i] = (struct kvm_segment){
+			.selector = 0,
+			.base = 0,
+			.limit = 0xffff,
+			.type = 0x3,	/* read/write, accessed */
+			.present = 1,
+			.dpl = 0,
+			.db = 0,
+			.s = 1,
+			.l = 0,
+			.g = 0,
+			.avl = 0,
+			.unusable = 0,
+		};
 	sregs->cr0 &= ~(CR0_PE | CR0_PG);
 
 	memset(regs, 0, sizeof(*regs));

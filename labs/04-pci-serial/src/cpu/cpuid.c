@@ -41,27 +41,41 @@ int cpuid_get_supported(int kvm_fd, struct kvm_cpuid2 **out)
 
 struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported)
 {
-	/* EXERCISE 1.cpuid: Build the guest's CPUID table.
+	/* EXERCISE 1.cpuid: The CPUID table the guest sees.
 	 *
-	 * Return a new table (calloc'ed, room for supported->nent + 2
-	 * entries) holding every entry of `supported` except those in the
-	 * hypervisor range 0x40000000-0x4fffffff (KVM lists its own there),
-	 * with leaf 1's ECX bit 31 (hypervisor present) set, followed by
-	 * two entries of our own: leaf 0x40000000 with EAX = 0x40000001
-	 * (the highest hypervisor leaf) and EBX, ECX, EDX = the 12 bytes of
-	 * CPUID_SIGNATURE in that order, and leaf 0x40000001 all zero.
-	 * Return NULL when out of memory. (Until you do, KVM's own table
-	 * is passed through unchanged.)
+	 * cpuid_build() - the table to give KVM_SET_CPUID2: what KVM can
+	 * virtualize, plus a hypervisor that says who it is.
+	 *	In: supported, as KVM_GET_SUPPORTED_CPUID gave it (unchanged).
+	 *	Out: a new table, allocated with calloc() (the caller frees it),
+	 *	  that holds every entry of supported, every field as it was,
+	 *	  except: none in the hypervisor range, CPUID_HV_BASE to
+	 *	  CPUID_HV_RANGE_END (KVM describes itself there, and this VMM
+	 *	  is the hypervisor the guest sees); leaf 1 with ECX bit 31 set
+	 *	  (CPUID_1_ECX_HYPERVISOR: a hypervisor is present). And two
+	 *	  entries of the VMM's own (index, flags and padding 0): leaf
+	 *	  CPUID_HV_BASE with EAX = the highest hypervisor leaf there is
+	 *	  and EBX, ECX, EDX = the 12 bytes of CPUID_SIGNATURE, and that
+	 *	  highest leaf, CPUID_HV_FEATURES, all zero (no features). The
+	 *	  order of the entries does not matter to KVM; nent is their
+	 *	  number.
+	 *	Returns the table, or NULL when memory runs out.
+	 *
+	 * Read: Intel SDM vol. 2A, CPUID (leaf 01H, ECX bit 31; "hypervisor
+	 * use" of leaves 40000000H-4FFFFFFFH); the KVM API document,
+	 * KVM_GET_SUPPORTED_CPUID and KVM_SET_CPUID2, and
+	 * Documentation/virt/kvm/x86/cpuid.rst (how a guest finds its
+	 * hypervisor). guests/README.md has the platform's leaves. Until
+	 * this is written, KVM's own table is passed through unchanged.
 	 *
 	 * Tests: unit.cpuid guest.cpuid
 	 * Stub: size_t n = supported->nent * sizeof(supported->entries[0]);
-	 *	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n);
+	 * struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n);
 	 *
-	 *	if (c) {
-	 *		c->nent = supported->nent;
-	 *		memcpy(c->entries, supported->entries, n);
-	 *	}
-	 *	return c;
+	 * if (c) {
+	 *	c->nent = supported->nent;
+	 *	memcpy(c->entries, supported->entries, n);
+	 * }
+	 * return c;
 	 */
 	struct kvm_cpuid2 *c;
 	struct kvm_cpuid_entry2 *e;

@@ -13,25 +13,34 @@
 /*
  * Identity-map the first 4 GiB with 2 MiB pages: guest-virtual address
  * equals guest-physical address, for RAM and for the MMIO hole alike.
- * One PML4 entry -> one PDPT with four entries -> four page directories
- * of 512 entries, 2 MiB each (SDM vol. 3, 4.5, figure 4-9).
  */
 int pt_build(uint8_t *ram, uint64_t ram_size)
 {
-	/* EXERCISE 1.pagetable: Build the identity page tables for long mode.
+	/* EXERCISE 1.pagetable: The page tables a long-mode guest starts on.
 	 *
-	 * Write, in guest RAM: a PML4 at BOOT_PML4 whose entry 0 points to
-	 * the PDPT at BOOT_PDPT; PDPT entries 0-3 pointing to the page
-	 * directories at BOOT_PD + i * 4096; and in each page directory i,
-	 * entry j mapping the 2 MiB page at i GiB + j * 2 MiB (set PS).
-	 * Every entry is present and writable; clear everything else in
-	 * the four kinds of table first. Return -EINVAL (through err_set)
-	 * if RAM is too small to hold the tables.
+	 * pt_build() - write, in guest RAM, 4-level page tables that map
+	 * every guest-virtual address below 4 GiB to the same guest-physical
+	 * address with 2 MiB pages, and nothing else.
+	 *	In: ram, the VMM's view of guest-physical address 0, and
+	 *	  ram_size, its length in bytes; the memory may hold anything.
+	 *	Out: the tables where guests/README.md ("Loading") promises
+	 *	  them: the PML4 at BOOT_PML4, one PDPT at BOOT_PDPT, and
+	 *	  BOOT_NR_PD page directories from BOOT_PD up, one after the
+	 *	  other, directory i mapping the GiB at i GiB. An entry in use
+	 *	  is present, writable and for the supervisor (U/S = 0), with no
+	 *	  other flag than what its level needs; every entry not in use
+	 *	  is 0. Nothing outside the tables is written.
+	 *	Returns 0, or -EINVAL (through err_set()) when RAM is too small
+	 *	  to hold the last table, having written nothing.
+	 *
+	 * Read: Intel SDM vol. 3A, 4.5 "4-Level Paging and 5-Level Paging"
+	 * (figure 4-9, a 2 MiB page; tables 4-15 to 4-18, the entries), and
+	 * 9.8.5 "Initializing IA-32e Mode".
 	 *
 	 * Tests: unit.pagetable guest.hello64 guest.mmio-widths guest.hostile-io
 	 * Stub: (void)ram;
-	 *	(void)ram_size;
-	 *	return err_set(-ENOSYS, "pt_build() is not written yet (exercise 1.pagetable)");
+	 * (void)ram_size;
+	 * return err_set(-ENOSYS, "pt_build() is not written yet (exercise 1.pagetable)");
 	 */
 	uint64_t *pml4 = (uint64_t *)(ram + BOOT_PML4);
 	uint64_t *pdpt = (uint64_t *)(ram + BOOT_PDPT);

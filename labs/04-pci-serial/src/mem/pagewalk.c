@@ -48,9 +48,10 @@ enum paging_mode pagewalk_mode(uint64_t cr0, uint64_t cr4, uint64_t efer)
 	if (!(cr4 & PW_CR4_PAE))
 		return PAGING_32;
 	/* With PG and PAE set, EFER.LME makes it IA-32e mode (LMA = 1). */
-	if (efer & (PW_EFER_LME | PW_EFER_LMA))
-		return PAGING_4LEVEL;
-	return PAGING_PAE;
+	if (!(efer & (PW_EFER_LME | PW_EFER_LMA)))
+		return PAGING_PAE;
+	/* There CR4.LA57 means a fifth level, which we do not walk. */
+	return (cr4 & PW_CR4_LA57) ? PAGING_5LEVEL : PAGING_4LEVEL;
 }
 
 /* Read one entry and remember where it was and what it held. */
@@ -373,6 +374,8 @@ int pagewalk(const struct pagewalk_cpu *cpu, uint64_t gva, unsigned int access,
 		return walk_pae(&w, gva);
 	case PAGING_4LEVEL:
 		return walk_4level(&w, gva);
+	case PAGING_5LEVEL:
+		return -EOPNOTSUPP;
 	}
 	return -EINVAL;
 }

@@ -17,6 +17,7 @@ enum paging_mode {
 	PAGING_32,		/* 2-level, 4 KiB and (CR4.PSE) 4 MiB pages */
 	PAGING_PAE,		/* 3-level, 4 KiB and 2 MiB pages */
 	PAGING_4LEVEL,		/* long mode: 4 KiB, 2 MiB and 1 GiB pages */
+	PAGING_5LEVEL,		/* long mode with CR4.LA57: not modelled */
 };
 
 /* What the access is: combine one of READ/WRITE/FETCH with USER. */
@@ -38,6 +39,7 @@ enum paging_mode {
 #define PW_CR4_PSE	(1ULL << 4)	/* 4 MiB pages in 32-bit paging */
 #define PW_CR4_PAE	(1ULL << 5)
 #define PW_CR4_SMEP	(1ULL << 20)	/* no supervisor fetch from user pages */
+#define PW_CR4_LA57	(1ULL << 12)	/* 5-level paging in IA-32e mode */
 #define PW_EFER_LME	(1ULL << 8)
 #define PW_EFER_LMA	(1ULL << 10)
 #define PW_EFER_NXE	(1ULL << 11)	/* bit 63 of an entry is XD, not reserved */
@@ -88,8 +90,9 @@ enum paging_mode pagewalk_mode(uint64_t cr0, uint64_t cr4, uint64_t efer);
  *
  * Without paging the translation is the identity (res->levels = 0,
  * res->page_size = 4 KiB, every right granted). Not modelled: SMAP,
- * protection keys, 5-level paging, accessed and dirty bits (the walker
- * never writes to the tables).
+ * protection keys, accessed and dirty bits (the walker never writes to
+ * the tables), and 5-level paging, which is refused: -EOPNOTSUPP, no
+ * entry read.
  */
 int pagewalk(const struct pagewalk_cpu *cpu, uint64_t gva, unsigned int access,
 	     pagewalk_read_fn read, void *opaque, struct pagewalk_result *res);

@@ -140,6 +140,60 @@ START_TEST(range_ends_and_room)
 }
 END_TEST
 
+/*
+ * Every field of every entry kept, subleaves (an index with the
+ * significant-index flag) included, and leaf 1 changed in ECX bit 31
+ * alone; the order of the entries is KVM's business, not checked; the
+ * table given is left as it was.
+ */
+START_TEST(every_field_kept)
+{
+	struct kvm_cpuid2 *in = calloc(1, sizeof(*in) + 4 * sizeof(in->entries[0]));
+	struct kvm_cpuid2 *copy, *out;
+	size_t size = sizeof(*in) + 4 * sizeof(in->entries[0]);
+	unsigned int i, j, found;
+
+	ck_assert_ptr_nonnull(in);
+	in->nent = 4;
+	in->entries[0] = (struct kvm_cpuid_entry2){ .function = 1, .eax = 0x000a0655,
+		.ebx = 0x00010800, .ecx = 0x7ffafbff, .edx = 0xbfebfbff };
+	in->entries[1] = (struct kvm_cpuid_entry2){ .function = 7, .index = 0,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .ebx = 0x029c6fbf };
+	in->entries[2] = (struct kvm_cpuid_entry2){ .function = 7, .index = 1,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0x00000400 };
+	in->entries[3] = (struct kvm_cpuid_entry2){ .function = 0xd, .index = 1,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX, .eax = 0xf, .ecx = 0x1900 };
+	copy = malloc(size);
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, in, size);
+	out = cpuid_build(in);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(!memcmp(copy, in, size), "1.cpuid: the table given is left as it was");
+	ck_assert_msg(out->nent == 6, "1.cpuid: 4 entries and the VMM's 2 make 6, not %u",
+		      out->nent);
+	for (i = 0; i < in->nent; i++) {
+		struct kvm_cpuid_entry2 want = in->entries[i];
+
+		if (want.function == 1)
+			want.ecx |= CPUID_1_ECX_HYPERVISOR;
+		for (j = found = 0; j < out->nent; j++)
+			if (out->entries[j].function == want.function &&
+			    out->entries[j].index == want.index) {
+				found++;
+				ck_assert_msg(!memcmp(&out->entries[j], &want, sizeof(want)),
+					      "1.cpuid: leaf 0x%x index %u: every field as "
+					      "supported gives it%s", want.function, want.index,
+					      want.function == 1 ? " (and ECX bit 31 set)" : "");
+			}
+		ck_assert_msg(found == 1, "1.cpuid: leaf 0x%x index %u is in the table %u times",
+			      want.function, want.index, found);
+	}
+	free(copy);
+	free(in);
+	free(out);
+}
+END_TEST
+
 Suite *cpuid_suite(void)
 {
 	Suite *s = suite_create("cpuid");
@@ -149,6 +203,7 @@ Suite *cpuid_suite(void)
 	tcase_add_test(tc, leaf1_hypervisor_bit);
 	tcase_add_test(tc, other_leaves_kept);
 	tcase_add_test(tc, range_ends_and_room);
+	tcase_add_test(tc, every_field_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -98,6 +98,63 @@ START_TEST(tables_where_promised)
 }
 END_TEST
 
+/*
+ * Every entry, exactly: the four tables in use and the rest of the PML4
+ * and the PDPT. In use: P and R/W, U/S clear (the guest's kernel only),
+ * PS in a page directory entry (a 2 MiB page), nothing else; not in
+ * use: 0 (SDM vol. 3A, tables 4-15 to 4-18).
+ */
+START_TEST(every_entry_exact)
+{
+	uint64_t i, j, e, want;
+
+	ck_assert_int_eq(pt_build(ram, RAM), 0);
+	for (i = 0; i < 512; i++) {
+		e = entry(BOOT_PML4, i);
+		want = i ? 0 : BOOT_PDPT | PTE_P | PTE_RW;
+		ck_assert_msg(e == want, "1.pagetable: PML4 entry %llu is 0x%llx, want 0x%llx",
+			      (unsigned long long)i, (unsigned long long)e,
+			      (unsigned long long)want);
+		e = entry(BOOT_PDPT, i);
+		want = i < BOOT_NR_PD ? (BOOT_PD + i * 4096) | PTE_P | PTE_RW : 0;
+		ck_assert_msg(e == want, "1.pagetable: PDPT entry %llu is 0x%llx, want 0x%llx",
+			      (unsigned long long)i, (unsigned long long)e,
+			      (unsigned long long)want);
+	}
+	for (i = 0; i < BOOT_NR_PD; i++)
+		for (j = 0; j < 512; j++) {
+			e = entry(BOOT_PD + i * 4096, j);
+			want = (i << 30 | j << 21) | PTE_P | PTE_RW | PTE_PS;
+			ck_assert_msg(e == want,
+				      "1.pagetable: entry %llu of page directory %llu is "
+				      "0x%llx, want 0x%llx", (unsigned long long)j,
+				      (unsigned long long)i, (unsigned long long)e,
+				      (unsigned long long)want);
+		}
+}
+END_TEST
+
+/* Refused for want of room: nothing written, not even part of a table. */
+START_TEST(too_small_writes_nothing)
+{
+	uint64_t size;
+	unsigned int i;
+
+	for (size = BOOT_PML4; size < BOOT_PD + BOOT_NR_PD * 4096; size += 0x800) {
+		memset(ram, 0xa5, 0x10000);
+		ck_assert_msg(pt_build(ram, size) == -EINVAL,
+			      "1.pagetable: %llu bytes of RAM cannot hold the tables",
+			      (unsigned long long)size);
+		/* One assertion, not one per byte: each costs Check a write. */
+		for (i = 0; i < 0x10000 && ram[i] == 0xa5; i++)
+			;
+		ck_assert_msg(i == 0x10000,
+			      "1.pagetable: refused with %llu bytes of RAM, "
+			      "yet wrote at 0x%x", (unsigned long long)size, i);
+	}
+}
+END_TEST
+
 START_TEST(too_small_ram)
 {
 	ck_assert_int_eq(pt_build(ram, 0x6000), -EINVAL);
@@ -118,6 +175,8 @@ Suite *pagetable_suite(void)
 	tcase_add_test(tc, nothing_above_4g);
 	tcase_add_test(tc, tables_where_promised);
 	tcase_add_test(tc, too_small_ram);
+	tcase_add_test(tc, every_entry_exact);
+	tcase_add_test(tc, too_small_writes_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

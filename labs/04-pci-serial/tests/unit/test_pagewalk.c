@@ -135,6 +135,37 @@ START_TEST(mode_from_registers)
 }
 END_TEST
 
+/*
+ * 5-level paging (CR4.LA57 in IA-32e mode, SDM 4.5: a PML5 above the
+ * PML4, 57-bit linear addresses) is not modelled. It is not 4-level: the
+ * same tables would translate other addresses. The walker says it
+ * cannot, without reading anything, rather than walk 4 levels.
+ */
+START_TEST(five_level_refused)
+{
+	uint64_t la57 = PW_CR4_LA57;
+
+	ck_assert_int_ne(pagewalk_mode(PG | 1, PAE | la57, LME | LMA), PAGING_4LEVEL);
+	/* Outside IA-32e mode LA57 changes nothing (4.1.1). */
+	ck_assert_int_eq(pagewalk_mode(PG | 1, PAE | la57, 0), PAGING_PAE);
+	ck_assert_int_eq(pagewalk_mode(PG | 1, la57, 0), PAGING_32);
+	ck_assert_int_eq(pagewalk_mode(1, PAE | la57, LME), PAGING_NONE);
+
+	/* A 4-level map of 0x1000 at CR3 = 0x1000: a 5-level walk is refused. */
+	put64(0x1000, 0x2000 | P | RW);
+	put64(0x2000, 0x3000 | P | RW);
+	put64(0x3000, 0x4000 | P | RW);
+	put64(0x4008, 0x5000 | P | RW);
+	cpu.cr0 = PG | 1;
+	cpu.cr3 = 0x1000;
+	cpu.cr4 = PAE | la57;
+	cpu.efer = LME | LMA;
+	cpu.mode = pagewalk_mode(cpu.cr0, cpu.cr4, cpu.efer);
+	ck_assert_int_eq(walk(0x1000, R), -EOPNOTSUPP);
+	ck_assert_int_eq(nreads, 0);
+}
+END_TEST
+
 /* ---- no paging: linear is physical, 32 bits wide, nothing refused ---- */
 
 START_TEST(no_paging)
@@ -742,6 +773,7 @@ Suite *pagewalk_modes_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, mode_from_registers);
+	tcase_add_test(tc, five_level_refused);
 	tcase_add_test(tc, no_paging);
 	tcase_add_test(tc, p32_4k);
 	tcase_add_test(tc, p32_4m);

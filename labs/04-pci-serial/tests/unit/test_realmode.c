@@ -83,6 +83,63 @@ START_TEST(every_segment_usable)
 }
 END_TEST
 
+/*
+ * The fields the checks above leave out: DPL, AVL, L and "unusable" of
+ * every segment register (table 9-1: ring 0, usable), the general
+ * registers (0 but RIP, RSP and RFLAGS), and the rest of sregs, which
+ * boot_real_mode() leaves as it was (CR0's other bits among them).
+ */
+START_TEST(every_other_field)
+{
+	struct kvm_sregs s, before;
+	struct kvm_regs r;
+	struct kvm_segment *seg[] = { &s.cs, &s.ds, &s.es, &s.fs, &s.gs, &s.ss };
+	static const char *const names[] = { "CS", "DS", "ES", "FS", "GS", "SS" };
+	const __u64 *gpr = (const __u64 *)&r;
+	unsigned int i;
+
+	memset(&s, 0xa5, sizeof(s));
+	s.cr0 = 0x60000011;	/* CD, NW, ET and PE */
+	before = s;
+	memset(&r, 0xa5, sizeof(r));
+	boot_real_mode(&s, &r, 0x07c0, 0x0010);
+	for (i = 0; i < 6; i++) {
+		ck_assert_msg(seg[i]->dpl == 0, "1.realmode: %s.dpl must be 0 (ring 0), is %u",
+			      names[i], seg[i]->dpl);
+		ck_assert_msg(seg[i]->avl == 0, "1.realmode: %s.avl must be 0, is %u",
+			      names[i], seg[i]->avl);
+		ck_assert_msg(seg[i]->l == 0, "1.realmode: %s.l must be 0, is %u",
+			      names[i], seg[i]->l);
+		ck_assert_msg(seg[i]->unusable == 0,
+			      "1.realmode: %s must be usable (unusable = 0), is %u",
+			      names[i], seg[i]->unusable);
+	}
+	ck_assert_msg(s.cr0 == 0x60000010,
+		      "1.realmode: CR0 with PE and PG clear and the rest as it was "
+		      "(0x60000010), is 0x%llx", (unsigned long long)s.cr0);
+	ck_assert_msg(s.cr2 == before.cr2 && s.cr3 == before.cr3 && s.cr4 == before.cr4 &&
+		      s.cr8 == before.cr8 && s.efer == before.efer &&
+		      s.apic_base == before.apic_base,
+		      "1.realmode: CR2, CR3, CR4, CR8, EFER and the APIC base stay as they were");
+	ck_assert_msg(!memcmp(&s.tr, &before.tr, sizeof(s.tr)) &&
+		      !memcmp(&s.ldt, &before.ldt, sizeof(s.ldt)) &&
+		      !memcmp(&s.gdt, &before.gdt, sizeof(s.gdt)) &&
+		      !memcmp(&s.idt, &before.idt, sizeof(s.idt)) &&
+		      !memcmp(s.interrupt_bitmap, before.interrupt_bitmap,
+			      sizeof(s.interrupt_bitmap)),
+		      "1.realmode: TR, LDTR, GDTR, IDTR and the interrupt bitmap stay as they were");
+	for (i = 0; i < sizeof(r) / sizeof(gpr[0]); i++) {
+		uint64_t want = &gpr[i] == &r.rip ? 0x10 : &gpr[i] == &r.rsp ? 0x7c00 :
+				&gpr[i] == &r.rflags ? 0x2 : 0;
+
+		ck_assert_msg(gpr[i] == want,
+			      "1.realmode: general register %u of struct kvm_regs must be "
+			      "0x%llx, is 0x%llx", i, (unsigned long long)want,
+			      (unsigned long long)gpr[i]);
+	}
+}
+END_TEST
+
 Suite *realmode_suite(void)
 {
 	Suite *s = suite_create("realmode");
@@ -90,6 +147,7 @@ Suite *realmode_suite(void)
 
 	tcase_add_test(tc, cs_ip_and_segments);
 	tcase_add_test(tc, every_segment_usable);
+	tcase_add_test(tc, every_other_field);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -27,6 +27,8 @@ Suite *pagewalk_modes_suite(void);
 Suite *realmode_suite(void);
 Suite *stringio_suite(void);
 Suite *testdev_suite(void);
+Suite *unhandled_suite(void);
+Suite *vm_suite(void);
 Suite *walk2d_suite(void);
 Suite *walkdev_suite(void);
 Suite *memmap_suite(void);
@@ -90,5 +92,11 @@ void fake_vm_free(struct fake_vm *f);
 void *fake_dev(struct fake_vm *f, int (*init)(struct vm *vm, void **state));
 uint8_t *fake_io_exit(struct fake_vm *f, int out, uint16_t port,
 		      uint8_t size, uint32_t count, uint64_t data_offset);
+
+/*
+ * The runner is linked with -Wl,--wrap=ioctl: while a test sets this, the
+ * VMM's ioctls reach it instead of the kernel (a KVM the test plays).
+ */
+extern int (*unit_ioctl_hook)(int fd, unsigned long request, void *arg);
 
 #endif
