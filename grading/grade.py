@@ -47,7 +47,7 @@ QEMU_SLACK = 300
 LAB_KEYS = {"number", "title", "vmm", "unit"}
 UNIT_KEYS = {"points", "timeout", "what", "lab", "partial"}
 GUEST_KEYS = {"points", "timeout", "what", "lab", "guest", "args", "status",
-              "transcript", "stderr", "needs", "module_options"}
+              "transcript", "stderr", "needs", "module_options", "driver"}
 CHECK_KEYS = {"command", "timeout", "what"}
 HINT_KEYS = {"lab", "tests", "match", "status", "say"}
 HINT_MAX = 300              # characters in a hint
@@ -64,7 +64,7 @@ NEEDS_SH = os.path.join(GRADER_ROOT, "grading", "needs.sh")
 NEEDS_SKIP_PREFIX = b"vmmlab-needs: skipped: "
 NEEDS_SKIP_STATUS = 77
 # Keys whose value is code, where a " ;" cannot be an ini comment.
-NO_COMMENT_KEYS = {"stderr", "command", "match"}
+NO_COMMENT_KEYS = {"stderr", "command", "match", "driver"}
 INLINE_COMMENT_RE = re.compile(r"(?:^|\s);")
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 # A Check failure or error line: file:line:F|E:tcase:test:iteration: message
@@ -98,6 +98,7 @@ class Test:
     needs: str = "kvm"
     probes: List[str] = field(default_factory=list)  # userfaultfd, mem:SIZE
     module_options: str = ""
+    driver: List[str] = field(default_factory=list)  # runs the VMM (key `driver`)
     # unit tests
     partial: bool = False
     # project checks
@@ -421,6 +422,13 @@ def load_guest(t, sec, where, lab, root):
     # A cli test exercises the command line and normally needs no KVM.
     t.needs, t.probes = get_needs(sec, t.kind, where)
     t.module_options = sec.get("module_options", "").strip()
+    try:
+        t.driver = shlex.split(sec.get("driver", ""))
+    except ValueError as e:
+        raise ConfigError("%s: driver: %s" % (where, e))
+    if t.driver and (os.path.isabs(t.driver[0]) or t.driver[0].startswith("..")):
+        raise ConfigError("%s: driver: %s is not a path in the repository" % (
+            where, t.driver[0]))
     if sec.get("transcript"):
         path = os.path.join("guests", sec["transcript"].strip())
         try:
@@ -657,7 +665,8 @@ def make_job(t, lab, program=None):
     if t.kind == "check":
         return Job(name=t.name, argv=["/bin/sh", "-c", t.command],
                    timeout=t.timeout, output_cap=CHECK_OUTPUT_CAP)
-    argv = [program or lab.vmm] + t.args
+    # A driver runs the VMM itself: its words, then the VMM's command line.
+    argv = t.driver + [program or lab.vmm] + t.args
     if t.guest:
         argv.append(os.path.join("guests", "out", t.guest))
     if t.probes:
@@ -682,6 +691,8 @@ def missing_file(t, lab, root):
         g = os.path.join("guests", "out", t.guest)
         if t.kind == "guest" and not os.path.isfile(os.path.join(root, g)):
             return "guest %s not built (make -C guests)" % g
+        if t.driver and not os.path.isfile(os.path.join(root, t.driver[0])):
+            return "driver %s not built (make -C guests)" % t.driver[0]
     return ""
 
 

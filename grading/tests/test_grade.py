@@ -469,6 +469,34 @@ class TestCli(GraderCase):
         run = self.grade("--lab", "1", "--runner", "host")
         self.assertEqual(self.closing(run), "3 passed, 0 failed")
 
+    def test_driver_runs_the_vmm(self):
+        # `driver` names a program of the repository that runs the VMM:
+        # its words come first, then the VMM and its command line.
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [guest.driven]
+            points = 1
+            driver = guests/drive --tag 'a b'
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = driven.txt
+            [guest.not-built]
+            points = 1
+            driver = guests/none
+            guest = hello.bin
+            status = 0
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        fakes.write(os.path.join(self.root, "guests", "drive"),
+                    "#!/bin/sh\necho \"driver: $1 [$2]\"; shift 2; exec \"$@\"\n",
+                    0o755)
+        fakes.write(os.path.join(self.root, "guests", "driven.txt"),
+                    "driver: --tag [a b]\n" + HELLO_TXT)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.row("guest.driven"), ("1/1", "PASS", ""))
+        self.assertEqual(run.row("guest.not-built")[1], "FAIL")
+        self.assertIn("driver guests/none not built", run.row("guest.not-built")[2])
+
 
 class TestSkip(GraderCase):
     def lab(self):

@@ -14,7 +14,9 @@
 #include "platform.h"
 #include "uart.h"
 
-#define FLOOD		(4u << 20)
+#ifndef FLOOD
+#define FLOOD		(4u << 20)	/* uart-flood-128k: 128 KiB */
+#endif
 #define CHUNK		4096u
 #define POLLS		100000000ul
 
@@ -31,7 +33,8 @@ void guest_main(void)
 {
 	unsigned int i, done;
 
-	con_puts("uart-flood: 4 MiB to THR by REP OUTSB, LSR never read\n");
+	con_printf("uart-flood: %u KiB to THR by REP OUTSB, LSR never read\n",
+		   FLOOD >> 10);
 	uart_init(UART_DIV_115200, UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
 	uart_out(UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX | UART_FCR_CLEAR_TX);
 	for (i = 0; i < CHUNK; i++)

@@ -1,0 +1,511 @@
+/*
+ * vmmtest: drives a VMM the way a person at its serial console would, for
+ * the guest tests that need more than a guest and a transcript (lab 04's
+ * uart-echo, uart-flood and Linux; see guests/README.md). A host program,
+ * built with the guests into out/vmmtest.
+ *
+ *   vmmtest [STEP | CHECK]... -- VMM [ARG]...
+ *
+ * It runs VMM ARG... with its standard input and output on pipes (its
+ * standard error is ours), copies the VMM's output to its own as it
+ * comes (unless --quiet), and does the steps in order:
+ *
+ *   --wait TEXT        read the VMM's output until TEXT has come (C escapes:
+ *                      \n \r \t \\ \xHH)
+ *   --match REGEX      what the last --wait read (from the end of the wait
+ *                      before) must match: POSIX extended, ^ and $ at lines
+ *   --send TEXT        write TEXT (C escapes) to the VMM's input
+ *   --send-file FILE   write the file to the VMM's input
+ *   --close            close the VMM's input: end of file
+ *
+ * then reads until the VMM has ended. Checks of the whole run:
+ *
+ *   --fifo             make a named pipe (of one page) and put its path in
+ *                      place of @FIFO@ in the VMM's arguments (--serial
+ *                      file:@FIFO@, say), and read it; once --fifo-stall-after
+ *                      bytes (default 1) have come, read nothing for
+ *                      --fifo-stall seconds (default 0): a host slower than
+ *                      the guest, which a VMM must wait for rather than
+ *                      buffer without end
+ *   --max-fifo BYTES   the named pipe carries at most BYTES
+ *   --max-rss-growth KIB
+ *                      the VMM's peak resident memory grows by at most KIB
+ *                      from the stall's start until --max-fifo bytes have
+ *                      come (or the VMM's end); transparent huge pages are
+ *                      off for it
+ *   --limit SECONDS    the longest a wait, or the run after the steps, may
+ *                      take (default 300)
+ *   --quiet            do not copy the VMM's output
+ *
+ * Exit status: the VMM's (128 + N if signal N ended it), or 10 when a
+ * check failed or a wait ran out of time, with one line saying why on
+ * standard error (the VMM is killed then).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FAILED		10
+#define MAX_STEPS	64
+
+enum kind { WAIT, MATCH, SEND, SEND_FILE, CLOSE };
+
+struct step {
+	enum kind kind;
+	const char *arg;
+};
+
+static struct {
+	struct step step[MAX_STEPS];
+	int nr_steps;
+	bool fifo, quiet;
+	double fifo_stall;	/* seconds without reading, ... */
+	long long stall_after;	/* ... once this many bytes have come */
+	long long max_fifo;	/* -1: no check */
+	long max_growth;	/* KiB, -1: no check */
+	double limit;
+} opt = { .stall_after = 1, .max_fifo = -1, .max_growth = -1, .limit = 300 };
+
+static pid_t child = -1;
+static int to_vmm = -1, from_vmm = -1, fifo_fd = -1;
+static char fifo_path[64], fifo_dir[32];
+static char *out;		/* everything the VMM wrote */
+static size_t out_len, out_cap, mark;	/* mark: where the last wait ended */
+static long long fifo_bytes;
+static long rss_base = -1;	/* KiB, when the stall starts */
+static long rss_peak = -1;	/* KiB, the highest since */
+static double rss_next;		/* when to look again */
+static double stall_end;	/* no fifo reads before this */
+static bool vmm_done;		/* its output ended */
+
+static void cleanup(void)
+{
+	if (fifo_path[0])
+		unlink(fifo_path);
+	if (fifo_dir[0])
+		rmdir(fifo_dir);
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "vmmtest: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+	cleanup();
+	exit(FAILED);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* C escapes in place: \n \r \t \\ \xHH. */
+static size_t unescape(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r) {
+		if (*r != '\\' || !r[1]) {
+			*w++ = *r++;
+			continue;
+		}
+		r++;
+		switch (*r) {
+		case 'n': *w++ = '\n'; r++; break;
+		case 'r': *w++ = '\r'; r++; break;
+		case 't': *w++ = '\t'; r++; break;
+		case 'x': {
+			char hex[3] = { r[1], r[1] ? r[2] : 0, 0 };
+
+			*w++ = (char)strtol(hex, NULL, 16);
+			r += 1 + strlen(hex);
+			break;
+		}
+		default: *w++ = *r++; break;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* Peak resident memory of the VMM so far, from /proc (KiB), or -1. */
+static long vm_hwm(void)
+{
+	char path[64], line[128];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)child);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static void append(const char *buf, size_t n)
+{
+	if (out_len + n + 1 > out_cap) {
+		out_cap = (out_len + n + 1) * 2;
+		out = realloc(out, out_cap);
+		if (!out)
+			fail("out of memory");
+	}
+	memcpy(out + out_len, buf, n);
+	out_len += n;
+	out[out_len] = '\0';
+	if (!opt.quiet) {
+		fwrite(buf, 1, n, stdout);
+		fflush(stdout);
+	}
+}
+
+/*
+ * At most `budget` bytes of the fifo, what there is now: how many. We
+ * hold it open for writing too, so it never reads as ended; the VMM's
+ * end is the end of its standard output.
+ */
+static long fifo_drain(long budget)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (budget > (long)sizeof(buf))
+		budget = sizeof(buf);
+	if (now() < stall_end)
+		return 0;
+	if (rss_base < 0 && budget > opt.stall_after - fifo_bytes)
+		budget = (long)(opt.stall_after - fifo_bytes);
+	n = read(fifo_fd, buf, (size_t)budget);
+	if (n <= 0)
+		return 0;
+	fifo_bytes += n;
+	if (rss_base < 0 && fifo_bytes == opt.stall_after) {
+		rss_base = rss_peak = vm_hwm();
+		stall_end = now() + opt.fifo_stall;
+	}
+	return n;
+}
+
+/*
+ * Read what there is (the VMM's output, the fifo) for up to `wait`
+ * seconds; with a fifo, look at it every millisecond.
+ */
+static void pump(double wait)
+{
+	struct pollfd p = { .fd = from_vmm, .events = POLLIN };
+	int ms = fifo_fd >= 0 ? 1 : (int)(wait * 1000) + 1;
+	char buf[4096];
+	ssize_t n;
+
+	if (vmm_done)
+		p.fd = -1;
+	if (poll(&p, 1, ms) > 0 && (p.revents & (POLLIN | POLLHUP))) {
+		n = read(from_vmm, buf, sizeof(buf));
+		if (n > 0)
+			append(buf, (size_t)n);
+		else if (n == 0 || errno != EINTR)
+			vmm_done = true;
+	}
+	if (fifo_fd >= 0)
+		while (fifo_drain(65536) > 0)
+			;
+	/*
+	 * The peak from /proc while the VMM lives: wait4's ru_maxrss would
+	 * also count what the forked copy of this program held before exec.
+	 */
+	if (rss_base >= 0 && !vmm_done && now() >= rss_next &&
+	    (opt.max_fifo < 0 || fifo_bytes < opt.max_fifo)) {
+		long hwm = vm_hwm();
+
+		if (hwm > rss_peak)
+			rss_peak = hwm;
+		rss_next = now() + 0.02;
+	}
+}
+
+static void do_wait(const char *text)
+{
+	double end = now() + opt.limit;
+	char *found;
+
+	while (!(found = strstr(out + mark, text))) {
+		if (vmm_done)
+			fail("the VMM's output ended before \"%s\"", text);
+		if (now() > end)
+			fail("waited %.0f s for \"%s\"", opt.limit, text);
+		pump(0.05);
+	}
+	/* What this wait read, for --match: up to the end of its text. */
+	mark = (size_t)(found - out) + strlen(text);
+}
+
+static void do_match(const char *re, size_t from, size_t to)
+{
+	char *text = strndup(out + from, to - from);
+	regex_t r;
+	int rc;
+
+	if (!text)
+		fail("out of memory");
+	rc = regcomp(&r, re, REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
+	if (rc)
+		fail("bad --match pattern /%s/", re);
+	rc = regexec(&r, text, 0, NULL, 0);
+	regfree(&r);
+	free(text);
+	if (rc)
+		fail("no line matches /%s/ in what the VMM wrote", re);
+}
+
+static void send_bytes(const char *buf, size_t n)
+{
+	size_t done = 0;
+	ssize_t w;
+
+	while (done < n) {
+		w = write(to_vmm, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			fail("cannot write to the VMM's input: %s", strerror(errno));
+		done += (size_t)w;
+	}
+}
+
+static void send_file(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		fail("cannot open %s: %s", path, strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		send_bytes(buf, (size_t)n);
+	close(fd);
+}
+
+static void run_steps(void)
+{
+	size_t from = 0;
+	int i;
+
+	for (i = 0; i < opt.nr_steps; i++) {
+		struct step *s = &opt.step[i];
+
+		switch (s->kind) {
+		case WAIT:
+			from = mark;
+			do_wait(s->arg);
+			break;
+		case MATCH:
+			do_match(s->arg, from, mark);
+			break;
+		case SEND:
+			send_bytes(s->arg, strlen(s->arg));
+			break;
+		case SEND_FILE:
+			send_file(s->arg);
+			break;
+		case CLOSE:
+			close(to_vmm);
+			to_vmm = -1;
+			break;
+		}
+	}
+}
+
+static void add_step(enum kind kind, char *arg)
+{
+	if (opt.nr_steps == MAX_STEPS)
+		fail("more than %d steps", MAX_STEPS);
+	if (arg && kind != MATCH && kind != SEND_FILE)
+		unescape(arg);
+	opt.step[opt.nr_steps++] = (struct step){ kind, arg };
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vmmtest [--wait TEXT] [--match REGEX] [--send TEXT] "
+		"[--send-file FILE] [--close] [--fifo] [--fifo-stall S] [--fifo-stall-after N] [--max-fifo N] "
+		"[--max-rss-growth KIB] [--limit S] [--quiet] -- VMM [ARG]...\n");
+	exit(2);
+}
+
+static int parse(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *o = argv[i];
+		char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "--close"))
+			add_step(CLOSE, NULL);
+		else if (!strcmp(o, "--fifo"))
+			opt.fifo = true;
+		else if (!strcmp(o, "--quiet"))
+			opt.quiet = true;
+		else if (!v)
+			usage();
+		else if (!strcmp(o, "--wait"))
+			add_step(WAIT, v), i++;
+		else if (!strcmp(o, "--match"))
+			add_step(MATCH, v), i++;
+		else if (!strcmp(o, "--send"))
+			add_step(SEND, v), i++;
+		else if (!strcmp(o, "--send-file"))
+			add_step(SEND_FILE, v), i++;
+		else if (!strcmp(o, "--fifo-stall"))
+			opt.fifo_stall = atof(v), i++;
+		else if (!strcmp(o, "--fifo-stall-after"))
+			opt.stall_after = atoll(v), i++;
+		else if (!strcmp(o, "--max-fifo"))
+			opt.max_fifo = atoll(v), i++;
+		else if (!strcmp(o, "--max-rss-growth"))
+			opt.max_growth = atol(v), i++;
+		else if (!strcmp(o, "--limit"))
+			opt.limit = atof(v), i++;
+		else
+			usage();
+	}
+	if (i + 1 >= argc || opt.fifo_stall < 0 || opt.stall_after < 1)
+		usage();
+	return i + 1;
+}
+
+/* @FIFO@ in the VMM's arguments becomes the named pipe's path. */
+static void make_fifo(char **argv)
+{
+	char *p;
+	int i;
+
+	strcpy(fifo_dir, "/tmp/vmmtest.XXXXXX");
+	if (!mkdtemp(fifo_dir))
+		fail("mkdtemp: %s", strerror(errno));
+	snprintf(fifo_path, sizeof(fifo_path), "%s/serial", fifo_dir);
+	if (mkfifo(fifo_path, 0600) < 0)
+		fail("mkfifo: %s", strerror(errno));
+	/* Read and write: neither we nor the VMM wait for the other end. */
+	fifo_fd = open(fifo_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fifo_fd < 0)
+		fail("cannot open the named pipe: %s", strerror(errno));
+	fcntl(fifo_fd, F_SETPIPE_SZ, 4096);
+	for (i = 0; argv[i]; i++) {
+		p = strstr(argv[i], "@FIFO@");
+		if (p && asprintf(&argv[i], "%.*s%s%s", (int)(p - argv[i]),
+				  argv[i], fifo_path, p + 6) < 0)
+			fail("out of memory");
+	}
+}
+
+static void start(char **argv)
+{
+	int in[2], outp[2];
+
+	if (pipe(in) < 0 || pipe(outp) < 0)
+		fail("pipe: %s", strerror(errno));
+	child = fork();
+	if (child < 0)
+		fail("fork: %s", strerror(errno));
+	if (child == 0) {
+		/*
+		 * No transparent huge pages: one would put 2 MiB in the
+		 * VMM's resident memory at a single touch, whenever it came.
+		 */
+		if (opt.max_growth >= 0)
+			prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+		dup2(in[0], 0);
+		dup2(outp[1], 1);
+		close(in[0]);
+		close(in[1]);
+		close(outp[0]);
+		close(outp[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "vmmtest: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(in[0]);
+	close(outp[1]);
+	to_vmm = in[1];
+	from_vmm = outp[0];
+}
+
+/* The run after the steps: to the end of its output, then its status. */
+static int finish(void)
+{
+	double end = now() + opt.limit;
+	int status;
+
+	while (!vmm_done) {
+		if (now() > end)
+			fail("the VMM did not end within %.0f s", opt.limit);
+		pump(0.05);
+	}
+	while (fifo_fd >= 0 && fifo_drain(65536) > 0)
+		;
+	if (waitpid(child, &status, 0) < 0)
+		fail("waitpid: %s", strerror(errno));
+	child = -1;
+	if (opt.max_fifo >= 0 && fifo_bytes > opt.max_fifo)
+		fail("%lld bytes came through the named pipe, more than %lld",
+		     fifo_bytes, opt.max_fifo);
+	if (opt.max_growth >= 0 && rss_base >= 0 &&
+	    rss_peak - rss_base > opt.max_growth)
+		fail("the VMM's peak memory grew by %ld KiB while it wrote (%ld to %ld), more than %ld",
+		     rss_peak - rss_base, rss_base, rss_peak, opt.max_growth);
+	if (opt.max_growth >= 0 && rss_base < 0)
+		fail("fewer than %lld bytes came through the named pipe: the VMM's memory was not measured",
+		     opt.stall_after);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	int first = parse(argc, argv);
+
+	out = calloc(1, 1);
+	out_cap = 1;
+	signal(SIGPIPE, SIG_IGN);
+	if (opt.fifo)
+		make_fifo(argv + first);
+	start(argv + first);
+	run_steps();
+	if (to_vmm >= 0)
+		close(to_vmm);
+	first = finish();
+	cleanup();
+	return first;
+}
