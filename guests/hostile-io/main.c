@@ -101,6 +101,7 @@ static const struct { uint16_t first, last; } spare[] = {
 	{ 0xe9, 0xe9 },		/* debug console */
 	{ 0xf4, 0xf7 },		/* exit device */
 	{ 0x510, 0x51f },	/* lab 03: MSI block of the interrupt test device */
+	{ 0x3f8, 0x3ff },	/* lab 04: COM1, whose THR prints */
 };
 
 static int spared(uint32_t port, unsigned int width)

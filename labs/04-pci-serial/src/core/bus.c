@@ -231,6 +231,23 @@ static bool bus_find(struct bus *bus, uint64_t addr, unsigned int size,
 	return found;
 }
 
+/*
+ * Before any vCPU runs: `under`'s regions answer the accesses that none
+ * of bus's regions holds whole (lab 04's PCI BARs).
+ */
+void bus_set_under(struct bus *bus, struct bus *under)
+{
+	bus->under = under;
+}
+
+/* The region of bus, else of the bus under it, that holds the access. */
+static bool bus_lookup(struct bus *bus, uint64_t addr, unsigned int size,
+		       struct bus_region *out)
+{
+	return bus_find(bus, addr, size, out) ||
+	       (bus->under && bus_find(bus->under, addr, size, out));
+}
+
 /* Say once per address that nobody answered; a guest probing ports is normal. */
 static void bus_unclaimed(struct bus *bus, uint64_t addr, unsigned int size,
 			  const char *what)
@@ -260,7 +277,7 @@ uint64_t bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 	struct bus_region r;
 	uint64_t v;
 
-	if (!bus_find(bus, addr, size, &r) || !r.ops->read) {
+	if (!bus_lookup(bus, addr, size, &r) || !r.ops->read) {
 		bus_unclaimed(bus, addr, size, "read");
 		return bus_all_ones(size);
 	}
@@ -277,7 +294,7 @@ void bus_write(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 {
 	struct bus_region r;
 
-	if (!bus_find(bus, addr, size, &r) || !r.ops->write) {
+	if (!bus_lookup(bus, addr, size, &r) || !r.ops->write) {
 		bus_unclaimed(bus, addr, size, "write");
 		return;
 	}

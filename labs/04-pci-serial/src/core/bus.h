@@ -8,6 +8,12 @@
  * slot. A range can be given up (bus_unregister()) or moved (bus_move()),
  * as a PCI device's BARs are when the guest programs them.
  *
+ * Lab 04: a bus may have a second bus under it (bus_set_under()), whose
+ * regions answer only where no region of the first does: the PCI BARs,
+ * which the platform's own devices take precedence over
+ * (guests/README.md, "BARs"). The regions of each never overlap; the
+ * two buses' regions may.
+ *
  * Threads: any thread may read, write, register, unregister or move at
  * any time. The bus's lock guards its table only; a handler is called
  * without it (it may itself move a range, on this bus or the other), so
@@ -63,6 +69,7 @@ struct bus {
 	uint64_t logged[BUS_MAX_LOGGED];	/* unclaimed addresses already reported */
 	int nr_logged;
 	uint64_t unclaimed;			/* count of unclaimed accesses */
+	struct bus *under;			/* lab 04: answers where we do not */
 };
 
 void bus_init(struct bus *bus, const char *name);
@@ -77,5 +84,6 @@ uint64_t bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 void bus_write(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 	       unsigned int size, uint64_t value);
 uint64_t bus_all_ones(unsigned int size);
+void bus_set_under(struct bus *bus, struct bus *under);
 
 #endif

@@ -23,6 +23,10 @@
 #include "cpu/mptable.h"
 #include "dev/irqtest.h"
 #include "irq/irqchip.h"
+#include "dev/edu.h"
+#include "dev/rtc.h"
+#include "dev/serial.h"
+#include "pci/pcibus.h"
 
 static const struct machine_device machine_devices[] = {
 	/* The platform's test devices (guests/README.md). */
@@ -39,8 +43,16 @@ static const struct machine_device machine_devices[] = {
 	{ .name = "walkdev", .init = walkdev_init, .exit = walkdev_exit },
 	/* Lab 03. The interrupt controllers first: the devices drive lines. */
 	{ .name = "irqchip", .init = irqchip_init, .kvm = irqchip_kvm,
-	  .start = irqchip_start, .stats = irqchip_stats, .exit = irqchip_exit },
+	  .start = irqchip_start, .stats = irqchip_stats, .stop = irqchip_stop,
+	  .exit = irqchip_exit },
 	{ .name = "irqtest", .init = irqtest_init, .exit = irqtest_exit },
+	/* Lab 04. The PCI bus before the devices that plug into it. */
+	{ .name = "pci", .init = pcibus_init, .start = pcibus_start,
+	  .stats = pcibus_stats, .exit = pcibus_exit },
+	{ .name = "edu", .init = edu_dev_init, .exit = edu_dev_exit },
+	{ .name = "com1", .init = serial_init, .start = serial_start,
+	  .stats = serial_stats, .exit = serial_exit },
+	{ .name = "rtc", .init = rtc_dev_init, .exit = rtc_dev_exit },
 	{ .name = "mptable", .init = mptable_init, .start = mptable_start },
 	/* Last: RAM above --demand-above starts empty once the others have
 	 * written what they write into guest memory. */
@@ -121,6 +133,12 @@ void machine_stats(struct vm *vm, FILE *out)
 /* Every device that was initialized, in reverse order. */
 void machine_exit(struct vm *vm)
 {
+	unsigned int i;
+
+	/* Lab 04: no timer fires into a device once any device is gone. */
+	for (i = vm->nr_dev; i > 0; i--)
+		if (machine_devices[i - 1].stop)
+			machine_devices[i - 1].stop(vm->dev[i - 1], vm);
 	while (vm->nr_dev > 0) {
 		const struct machine_device *d = &machine_devices[--vm->nr_dev];
 

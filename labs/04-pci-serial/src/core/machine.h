@@ -14,6 +14,8 @@
  *   start  optional: after the vCPUs are set up, before the first
  *          KVM_RUN (a device that needs a vCPU's registers or KVM).
  *   stats  optional: the device's lines of --stats, after the run.
+ *   stop   optional: after the run, before any device's exit: stop the
+ *          threads that call into other devices (the timer thread).
  *   exit   optional: undo init and free the state; without it the
  *          state is simply freed.
  */
@@ -30,6 +32,7 @@ struct machine_device {
 	int (*kvm)(void *state, struct vm *vm);
 	int (*start)(void *state, struct vm *vm);
 	void (*stats)(void *state, FILE *out);
+	void (*stop)(void *state, struct vm *vm);
 	void (*exit)(void *state, struct vm *vm);
 };
 

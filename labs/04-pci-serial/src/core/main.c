@@ -20,6 +20,7 @@
 #include "core/stats.h"
 #include "core/vm.h"
 #include "cpu/loader.h"
+#include "cpu/bzimage.h"
 
 static int fail(int status, const char *what)
 {
@@ -47,6 +48,12 @@ static int load(struct vm *vm, const struct options *opt,
 	size_t len = 0;
 	int ret;
 
+	/* Lab 04: Linux, from --kernel, --initrd and --append. */
+	if (opt->kernel) {
+		vm->boot = bi;
+		ret = bzimage_load_guest(vm, opt, bi);
+		return ret ? ret : machine_init(vm);
+	}
 	ret = loader_read_file(opt->guest, opt->mem, &image, &len);
 	if (!ret)
 		ret = loader_load(vm->ram, vm->ram_size, image, len, bi);

@@ -27,6 +27,10 @@ struct options {
 	uint64_t demand_above;		/* GPA from which RAM is demand-populated */
 	unsigned int cpus;		/* --cpus, 1 to VMM_MAX_CPUS */
 	enum irqchip_mode irqchip;	/* --irqchip */
+	const char *serial;		/* --serial, NULL: stdio */
+	const char *kernel;		/* --kernel: boot Linux from this bzImage */
+	const char *initrd;		/* --initrd */
+	const char *append;		/* --append: Linux's command line */
 	const char *guest;
 	const char *kvm_dev;
 };

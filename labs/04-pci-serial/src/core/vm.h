@@ -71,6 +71,7 @@
 
 struct boot_info;
 struct irqchip;
+struct pcibus;
 struct options;
 struct uffd;
 
@@ -94,6 +95,7 @@ struct vm {
 	pthread_mutex_t kick_lock;	/* src/core/kick.c */
 	pthread_cond_t kick_cond;	/* a parked vCPU waits on it */
 	uint64_t kick_gen;		/* kicks so far, under kick_lock */
+	struct pcibus *pci;		/* the PCI bus (src/pci/pcibus.h) */
 };
 
 void vm_init(struct vm *vm, const struct options *opt);

@@ -41,6 +41,8 @@ const char *loader_format_name(enum guest_format format)
 		return "multiboot ELF32 (protected mode)";
 	case GUEST_ELF64:
 		return "ELF64 (long mode)";
+	case GUEST_BZIMAGE:
+		return "bzImage (Linux, 64-bit entry)";
 	}
 	return "?";
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/bzimage.h"
+
 /* Files larger than this are refused before they are read. */
 #define LOADER_MAX_FILE		(1ULL << 30)
 
@@ -18,6 +20,7 @@ enum guest_format {
 	GUEST_FLAT,
 	GUEST_MULTIBOOT,
 	GUEST_ELF64,
+	GUEST_BZIMAGE,			/* lab 04: Linux, from --kernel */
 };
 
 struct boot_info {
@@ -26,6 +29,7 @@ struct boot_info {
 	uint64_t mb_info;		/* multiboot: GPA of the information */
 	const uint8_t *image;		/* the file, while the devices are made */
 	size_t image_len;
+	struct bzimage_regs linux_regs;	/* GUEST_BZIMAGE: the entry state */
 };
 
 int loader_read_file(const char *path, uint64_t limit, uint8_t **image,

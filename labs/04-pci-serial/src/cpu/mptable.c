@@ -18,6 +18,7 @@
 #include "cpu/mptable.h"
 #include "irq/irqchip.h"
 #include "mem/memmap.h"
+#include "pci/pcibus.h"
 
 #define MP_FLOATING_LEN		16
 #define MP_HEADER_LEN		44
@@ -28,6 +29,8 @@
 #define MP_ALL_LAPICS		0xff
 #define MP_ISA_IRQS		16
 #define MP_CASCADE_IRQ		2
+#define MP_BUS_PCI		1	/* the PCI bus's ID, after the ISA bus */
+#define MP_PCI_FLAGS		0x000D	/* level triggered, active high */
 
 /* A little-endian writer over the table, which stops at its end. */
 struct mp_out {
@@ -101,6 +104,31 @@ static void mp_intr(struct mp_out *o, uint8_t type, uint8_t kind,
 	put8(o, pin);
 }
 
+/*
+ * Lab 04: the PCI bus's entries (4.3.2, and appendix D.3 for a PCI
+ * source IRQ: the device in bits 6:2, the pin in 1:0).
+ */
+static void mp_pci_bus(struct mp_out *o)
+{
+	o->entries++;
+	put8(o, MP_BUS);
+	put8(o, MP_BUS_PCI);
+	puts_n(o, "PCI   ", 6);
+}
+
+static void mp_pci_intr(struct mp_out *o, const struct mptable_pci_irq *p,
+			uint8_t ioapic_id)
+{
+	o->entries++;
+	put8(o, MP_IOINTR);
+	put8(o, MP_INT);
+	put16(o, MP_PCI_FLAGS);
+	put8(o, MP_BUS_PCI);
+	put8(o, (uint8_t)(p->dev << 2 | (p->pin - 1)));
+	put8(o, ioapic_id);
+	put8(o, p->irq);
+}
+
 /* The entries, in the order of their types (4.3). */
 static void mp_entries(struct mp_out *o, const struct mptable_info *mi)
 {
@@ -112,6 +140,8 @@ static void mp_entries(struct mp_out *o, const struct mptable_info *mi)
 	put8(o, MP_BUS);
 	put8(o, 0);
 	puts_n(o, "ISA   ", 6);
+	if (mi->nr_pci)
+		mp_pci_bus(o);
 	o->entries++;
 	put8(o, MP_IOAPIC);
 	put8(o, mi->ioapic_id);
@@ -121,9 +151,11 @@ static void mp_entries(struct mp_out *o, const struct mptable_info *mi)
 	/* The 8259A's INTR on pin 0, then each ISA IRQ (IRQ 0 on pin 2). */
 	mp_intr(o, MP_IOINTR, MP_EXTINT, 0, mi->ioapic_id, 0);
 	for (i = 0; i < MP_ISA_IRQS; i++)
-		if (i != MP_CASCADE_IRQ)
+		if (i != MP_CASCADE_IRQ && !(mi->pci_isa_irqs & (1u << i)))
 			mp_intr(o, MP_IOINTR, MP_INT, (uint8_t)i, mi->ioapic_id,
 				(uint8_t)(i == 0 ? 2 : i));
+	for (i = 0; i < mi->nr_pci; i++)
+		mp_pci_intr(o, &mi->pci[i], mi->ioapic_id);
 	mp_intr(o, MP_LINTR, MP_EXTINT, 0, MP_ALL_LAPICS, 0);
 	mp_intr(o, MP_LINTR, MP_NMI, 0, MP_ALL_LAPICS, 1);
 }
@@ -193,6 +225,19 @@ int mptable_init(struct vm *vm, void **state)
 	return 0;
 }
 
+/* The PCI bus's INTx sources, as the MP table gives them. */
+static unsigned int mptable_pci(struct pcibus *pb, struct mptable_pci_irq *out,
+				unsigned int max)
+{
+	struct pcibus_intx src[PCIBUS_MAX_FUNCS];
+	unsigned int i, n = pcibus_intx_sources(pb, src, PCIBUS_MAX_FUNCS);
+
+	for (i = 0; i < n && i < max; i++)
+		out[i] = (struct mptable_pci_irq){ src[i].dev, src[i].pin,
+						   src[i].irq };
+	return i;
+}
+
 /* Once the vCPUs exist: the processor entries carry their CPUID. */
 int mptable_start(void *state, struct vm *vm)
 {
@@ -204,9 +249,15 @@ int mptable_start(void *state, struct vm *vm)
 	};
 	uint8_t *p = memmap_hva(&vm->mem, MPTABLE_GPA, MPTABLE_MAX);
 	struct kvm_cpuid_entry2 leaf1;
+	struct mptable_pci_irq pci[PCIBUS_MAX_FUNCS];
 	int ret;
 
 	(void)state;
+	if (vm->pci) {
+		mi.nr_pci = mptable_pci(vm->pci, pci, PCIBUS_MAX_FUNCS);
+		mi.pci = pci;
+		mi.pci_isa_irqs = PCIBUS_LINK_IRQS;
+	}
 	ret = vcpu_cpuid_entry(&vm->vcpus[0], 1, &leaf1);
 	if (ret)
 		return err_set(ret, "the MP table: no CPUID leaf 1: %s",

@@ -22,6 +22,11 @@ struct vm;
 enum { MP_PROCESSOR, MP_BUS, MP_IOAPIC, MP_IOINTR, MP_LINTR };
 enum { MP_INT, MP_NMI, MP_SMI, MP_EXTINT };
 
+/* Lab 04: a PCI function's INTx pin and the I/O APIC pin it reaches. */
+struct mptable_pci_irq {
+	uint8_t dev, pin, irq;		/* pin 1-4 is INTA-INTD */
+};
+
 struct mptable_info {
 	unsigned int nr_cpus;		/* APIC IDs 0..nr_cpus-1, 0 the BSP */
 	uint32_t cpu_signature;		/* CPUID leaf 1 EAX */
@@ -29,6 +34,9 @@ struct mptable_info {
 	uint8_t ioapic_id;
 	uint32_t ioapic_addr;
 	uint32_t lapic_addr;
+	const struct mptable_pci_irq *pci;	/* the PCI bus's INTx, if any */
+	unsigned int nr_pci;
+	uint16_t pci_isa_irqs;		/* ISA IRQs the PCI links take */
 };
 
 int mptable_build(uint8_t *buf, size_t len, uint32_t gpa,

@@ -113,4 +113,22 @@ void edu_mmio_write(struct edu *e, uint64_t offset, unsigned int size,
 /* The deadline passed: finish what is due. */
 void edu_service(struct edu *e);
 
+/*
+ * The device in the machine, at 00:02.0 (guests/README.md, "The edu
+ * device"): DMA through the PCI bus's bus-master access, byte by byte
+ * where there is no memory; its work finishes at once (no delays), at
+ * the next access or on the timer thread.
+ */
+struct vm;
+
+struct edu_dev {
+	struct edu edu;
+	struct vm *vm;
+	int timer;			/* its id in the irqchip's timers */
+	uint32_t warned;
+};
+
+int edu_dev_init(struct vm *vm, void **state);
+void edu_dev_exit(void *state, struct vm *vm);
+
 #endif

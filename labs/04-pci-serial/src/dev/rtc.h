@@ -135,4 +135,20 @@ uint8_t rtc_cmos_get(struct rtc *r, unsigned int idx);
 void rtc_cmos_set_memory(struct rtc *r, uint64_t below_4g,
 			 uint64_t above_4g);
 
+/*
+ * The clock in the machine: ports 0x70-0x71, ISA IRQ 8, the host's UTC
+ * at start (guests/README.md, "The RTC"), its deadlines on the irqchip's
+ * timer thread.
+ */
+struct vm;
+
+struct rtc_dev {
+	struct rtc rtc;
+	struct vm *vm;
+	int timer;
+};
+
+int rtc_dev_init(struct vm *vm, void **state);
+void rtc_dev_exit(void *state, struct vm *vm);
+
 #endif

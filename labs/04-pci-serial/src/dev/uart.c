@@ -138,6 +138,21 @@ static bool rx_put(struct uart *u, uint8_t b)
 	return true;
 }
 
+/*
+ * A character arrived with no room (LSR bit 1 in the datasheet): without
+ * FIFOs it takes the RBR's place, destroying the previous character;
+ * with them the FIFO is kept and the new character is lost.
+ */
+static void rx_overrun(struct uart *u, uint8_t b)
+{
+	u->lsr_err |= UART_LSR_OE;
+	u->overruns++;
+	if (!fifo_on(u) && u->rx_count) {
+		u->rx[u->rx_head] = b;
+		u->rx_activity_ns = now(u);
+	}
+}
+
 static void rx_clear(struct uart *u)
 {
 	u->rx_head = 0;
@@ -164,10 +179,8 @@ static void thr_write(struct uart *u, uint8_t v)
 	u->thre_pending = false;
 	if (u->mcr & UART_MCR_LOOP) {
 		/* The transmitter's output is the receiver's input. */
-		if (!rx_put(u, v)) {
-			u->lsr_err |= UART_LSR_OE;
-			u->overruns++;
-		}
+		if (!rx_put(u, v))
+			rx_overrun(u, v);
 		u->thre_pending = true;
 		return;
 	}

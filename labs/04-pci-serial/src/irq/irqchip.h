@@ -54,6 +54,9 @@
 /* Who drives a line; a line's level is the OR of its sources. */
 #define IRQ_SRC_PIT		0x1u
 #define IRQ_SRC_IRQTEST		0x2u
+#define IRQ_SRC_PCI		0x4u	/* the PCI bus's INTx links */
+#define IRQ_SRC_UART		0x8u	/* COM1 */
+#define IRQ_SRC_RTC		0x10u	/* the CMOS clock */
 
 /* Each local APIC's callbacks know their vCPU through this. */
 struct irqchip_cpu {
@@ -108,11 +111,13 @@ int irqchip_kvm(void *state, struct vm *vm);
 int irqchip_start(void *state, struct vm *vm);
 void irqchip_stats(void *state, FILE *out);
 void irqchip_exit(void *state, struct vm *vm);
+void irqchip_stop(void *state, struct vm *vm);
 
 /* The devices' side. */
 void irqchip_set_line(struct irqchip *ic, uint32_t src, unsigned int gsi,
 		      int level);
 int irqchip_send_msi(struct irqchip *ic, uint64_t addr, uint32_t data);
+int irqchip_set_elcr(struct irqchip *ic, uint16_t level_irqs);
 
 /* The vCPUs' side. */
 struct lapic *irqchip_lapic(struct irqchip *ic, const struct vcpu *vcpu);

@@ -537,14 +537,34 @@ START_TEST(loopback)
 }
 END_TEST
 
-START_TEST(loopback_overrun_loses_own_byte)
+START_TEST(loopback_overrun_without_fifo_keeps_newer)
 {
+	/* LSR bit 1: the previous character in the RBR is destroyed. */
 	wr(UART_MCR, UART_MCR_LOOP);
 	wr(UART_THR, '1');
 	wr(UART_THR, '2');			/* RBR full: overrun */
 	ck_assert_uint_eq(rd(UART_LSR) & 0x03, 0x03);
 	ck_assert_uint_eq(u.overruns, 1);
-	ck_assert_uint_eq(rd(UART_RBR), '1');
+	ck_assert_uint_eq(rd(UART_RBR), '2');
+	ck_assert_uint_eq(rd(UART_LSR) & 0x03, 0x00);
+}
+END_TEST
+
+START_TEST(loopback_overrun_with_fifo_loses_newer)
+{
+	int i;
+
+	/* With FIFOs the 17th character is overwritten in the shift
+	 * register and never reaches the FIFO. */
+	wr(UART_FCR, 0x01);
+	wr(UART_MCR, UART_MCR_LOOP);
+	for (i = 0; i < 17; i++)
+		wr(UART_THR, (uint8_t)('A' + i));
+	ck_assert_uint_eq(rd(UART_LSR) & 0x03, 0x03);
+	for (i = 0; i < 16; i++)
+		ck_assert_uint_eq(rd(UART_RBR), 'A' + i);
+	ck_assert_uint_eq(rd(UART_LSR) & 0x01, 0x00);
+	ck_assert_uint_eq(u.overruns, 1);
 }
 END_TEST
 
@@ -613,7 +633,8 @@ Suite *uart_suite(void)
 	tcase_add_test(t, prompt_reader_sees_no_overrun);
 	tcase_add_test(t, fcr_rules);
 	tcase_add_test(t, loopback);
-	tcase_add_test(t, loopback_overrun_loses_own_byte);
+	tcase_add_test(t, loopback_overrun_without_fifo_keeps_newer);
+	tcase_add_test(t, loopback_overrun_with_fifo_loses_newer);
 	tcase_add_test(t, modem_status_interrupt);
 	tcase_add_test(t, master_reset);
 	suite_add_tcase(s, t);

@@ -7,6 +7,14 @@
  * logged once and reads as all ones, which is what a PC does for an empty
  * slot. A range can be given up (bus_unregister()) or moved (bus_move()),
  * as a PCI device's BARs are when the guest programs them.
+/* @@ 04 */
+ *
+ * Lab 04: a bus may have a second bus under it (bus_set_under()), whose
+ * regions answer only where no region of the first does: the PCI BARs,
+ * which the platform's own devices take precedence over
+ * (guests/README.md, "BARs"). The regions of each never overlap; the
+ * two buses' regions may.
+/* @@ end */
  *
  * Threads: any thread may read, write, register, unregister or move at
  * any time. The bus's lock guards its table only; a handler is called
@@ -65,6 +73,9 @@ struct bus {
 	uint64_t logged[BUS_MAX_LOGGED];	/* unclaimed addresses already reported */
 	int nr_logged;
 	uint64_t unclaimed;			/* count of unclaimed accesses */
+	/* @@ 04 */
+	struct bus *under;			/* lab 04: answers where we do not */
+	/* @@ end */
 };
 
 void bus_init(struct bus *bus, const char *name);
@@ -79,5 +90,8 @@ uint64_t bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 void bus_write(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 	       unsigned int size, uint64_t value);
 uint64_t bus_all_ones(unsigned int size);
+/* @@ 04 */
+void bus_set_under(struct bus *bus, struct bus *under);
+/* @@ end */
 
 #endif

@@ -16,6 +16,10 @@
  *   start  optional: after the vCPUs are set up, before the first
  *          KVM_RUN (a device that needs a vCPU's registers or KVM).
  *   stats  optional: the device's lines of --stats, after the run.
+/* @@ 04 */
+ *   stop   optional: after the run, before any device's exit: stop the
+ *          threads that call into other devices (the timer thread).
+/* @@ end */
  *   exit   optional: undo init and free the state; without it the
  *          state is simply freed.
  */
@@ -34,6 +38,9 @@ struct machine_device {
 	/* @@ end */
 	int (*start)(void *state, struct vm *vm);
 	void (*stats)(void *state, FILE *out);
+	/* @@ 04 */
+	void (*stop)(void *state, struct vm *vm);
+	/* @@ end */
 	void (*exit)(void *state, struct vm *vm);
 };
 

@@ -18,6 +18,9 @@
 #include "mem/memmap.h"
 /* @@ end */
 #include "core/options.h"
+/* @@ 04 */
+#include "dev/serial.h"
+/* @@ end */
 
 static const char usage[] =
 	/* @@ ..01 */
@@ -27,6 +30,10 @@ static const char usage[] =
 	/* @@ else 03 */
 	"usage: vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR]\n"
 	"           [--cpus N] [--irqchip user|split|kernel] GUEST\n"
+	/* @@ else 04 */
+	"usage: vmm [--trace] [--stats] [--mem SIZE] [--demand-above ADDR]\n"
+	"           [--cpus N] [--irqchip user|split|kernel] [--serial HOST]\n"
+	"           GUEST | --kernel BZIMAGE [--initrd FILE] [--append CMDLINE]\n"
 	/* @@ end */
 	"  GUEST      a flat real-mode binary, a multiboot ELF32 or an ELF64\n"
 	/* @@ ..01 */
@@ -50,6 +57,16 @@ static const char usage[] =
 	"  --irqchip MODE\n"
 	"             where the interrupt controllers are: user (default: all in\n"
 	"             the VMM), split (local APICs in KVM) or kernel (all in KVM)\n"
+	/* @@ 04 */
+	"  --serial HOST\n"
+	"             COM1's other end: stdio (the default; a terminal goes raw,\n"
+	"             Ctrl-A x quits), file:PATH (output only) or pipe:PATH\n"
+	"             (QEMU's: PATH.in and PATH.out, or PATH itself)\n"
+	"  --kernel BZIMAGE\n"
+	"             boot Linux instead of a GUEST (x86 boot protocol 2.12 or\n"
+	"             later, 64-bit entry), with --initrd FILE as its initial RAM\n"
+	"             disk and --append CMDLINE as its command line\n"
+	/* @@ end */
 	"  --trace    print the memory map, one line per VM exit and every\n"
 	"             interrupt decision on stderr\n"
 	"  --stats    print exit counts, interrupts, where the time went, demand\n"
@@ -252,6 +269,55 @@ static int options_irqchip(struct options *opt, const char *arg, FILE *err)
 	return -EINVAL;
 }
 /* @@ end */
+/* @@ 04 */
+
+static int options_serial(struct options *opt, const char *arg, FILE *err)
+{
+	enum serial_kind kind;
+	const char *path;
+
+	if (serial_parse(arg, &kind, &path)) {
+		fprintf(err, "vmm: bad --serial '%s': stdio, file:PATH or pipe:PATH\n",
+			arg);
+		return -EINVAL;
+	}
+	opt->serial = arg;
+	return 0;
+}
+
+/*
+ * What runs: one GUEST, or Linux from --kernel (with its --initrd and
+ * --append), which then also names the guest in messages.
+ */
+static int options_guest(struct options *opt, int argc, char **argv,
+			 FILE *err)
+{
+	if (opt->kernel && optind < argc) {
+		fprintf(err, "vmm: --kernel boots Linux: unexpected guest '%s'\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	if (!opt->kernel && (opt->initrd || opt->append)) {
+		fprintf(err, "vmm: --initrd and --append go with --kernel\n");
+		return -EINVAL;
+	}
+	if (opt->kernel) {
+		opt->guest = opt->kernel;
+		return 0;
+	}
+	if (optind == argc) {
+		fprintf(err, "vmm: no guest given (see vmm --help)\n");
+		return -EINVAL;
+	}
+	if (argc - optind > 1) {
+		fprintf(err, "vmm: one guest at a time; unexpected '%s'\n",
+			argv[optind + 1]);
+		return -EINVAL;
+	}
+	opt->guest = argv[optind];
+	return 0;
+}
+/* @@ end */
 
 /* 0: run; 1: help was printed; <0: a usage error was printed. */
 int options_parse(struct options *opt, int argc, char **argv, FILE *err)
@@ -266,6 +332,12 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 		/* @@ 03 */
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "irqchip", required_argument, NULL, 'i' },
+		/* @@ end */
+		/* @@ 04 */
+		{ "serial", required_argument, NULL, 'S' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'r' },
+		{ "append", required_argument, NULL, 'a' },
 		/* @@ end */
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -310,6 +382,21 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 				return -EINVAL;
 			break;
 		/* @@ end */
+		/* @@ 04 */
+		case 'S':
+			if (options_serial(opt, optarg, err))
+				return -EINVAL;
+			break;
+		case 'k':
+			opt->kernel = optarg;
+			break;
+		case 'r':
+			opt->initrd = optarg;
+			break;
+		case 'a':
+			opt->append = optarg;
+			break;
+		/* @@ end */
 		case 'h':
 			fputs(usage, stdout);
 			return 1;
@@ -323,6 +410,7 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 			return -EINVAL;
 		}
 	}
+	/* @@ ..03 */
 	if (optind == argc) {
 		fprintf(err, "vmm: no guest given (see vmm --help)\n");
 		return -EINVAL;
@@ -332,6 +420,10 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 			argv[optind + 1]);
 		return -EINVAL;
 	}
+	/* @@ else */
+	if (options_guest(opt, argc, argv, err))
+		return -EINVAL;
+	/* @@ end */
 	/* @@ 02 */
 	if (opt->demand && opt->demand_above >= memmap_ram_end(opt->mem)) {
 		fprintf(err, "vmm: bad --demand-above: 0x%llx is not below the end of guest RAM (0x%llx)\n",
@@ -340,6 +432,8 @@ int options_parse(struct options *opt, int argc, char **argv, FILE *err)
 		return -EINVAL;
 	}
 	/* @@ end */
+	/* @@ ..03 */
 	opt->guest = argv[optind];
+	/* @@ end */
 	return 0;
 }

@@ -37,6 +37,12 @@ struct options {
 	unsigned int cpus;		/* --cpus, 1 to VMM_MAX_CPUS */
 	enum irqchip_mode irqchip;	/* --irqchip */
 	/* @@ end */
+	/* @@ 04 */
+	const char *serial;		/* --serial, NULL: stdio */
+	const char *kernel;		/* --kernel: boot Linux from this bzImage */
+	const char *initrd;		/* --initrd */
+	const char *append;		/* --append: Linux's command line */
+	/* @@ end */
 	const char *guest;
 	const char *kvm_dev;
 };

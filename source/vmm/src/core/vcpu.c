@@ -181,6 +181,12 @@ int vcpu_setup(struct vcpu *vcpu, const struct boot_info *bi)
 			return ret;
 		boot_long_mode(&sregs, &regs, bi->entry);
 		break;
+	/* @@ 04 */
+	case GUEST_BZIMAGE:
+		/* Lab 04: Linux's 64-bit entry, as the loader planned it. */
+		bzimage_set_vcpu(&bi->linux_regs, &sregs, &regs);
+		break;
+	/* @@ end */
 	}
 
 	ret = vcpu_set_sregs(vcpu, &sregs);

@@ -89,6 +89,9 @@ struct boot_info;
 /* @@ 03 */
 struct irqchip;
 /* @@ end */
+/* @@ 04 */
+struct pcibus;
+/* @@ end */
 struct options;
 struct uffd;
 
@@ -120,6 +123,9 @@ struct vm {
 	pthread_mutex_t kick_lock;	/* src/core/kick.c */
 	pthread_cond_t kick_cond;	/* a parked vCPU waits on it */
 	uint64_t kick_gen;		/* kicks so far, under kick_lock */
+	/* @@ end */
+	/* @@ 04 */
+	struct pcibus *pci;		/* the PCI bus (src/pci/pcibus.h) */
 	/* @@ end */
 };
 

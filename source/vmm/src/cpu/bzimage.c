@@ -4,11 +4,21 @@
  * Documentation/arch/x86/boot.rst). See bzimage.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/kvm.h>
 
+#include "core/err.h"
+#include "core/options.h"
+#include "core/vm.h"
 #include "cpu/bzimage.h"
+#include "cpu/loader.h"
+#include "mem/memmap.h"
 
 __attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -431,4 +441,137 @@ int bzimage_load(const uint8_t *buf, size_t len, const uint8_t *initrd,
 	if (!rc)
 		bzimage_entry_regs(p, r);
 	return rc;
+}
+
+/* ---- the machine's side: --kernel, --initrd, --append ---- */
+
+/* A whole file the user named ("the kernel", "the initrd") into *buf. */
+static int read_file(const char *path, const char *what, uint64_t limit,
+		     uint8_t **buf, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(-ENOEXEC, "cannot open %s '%s': %s", what, path,
+			       strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (uint64_t)st.st_size > limit) {
+		close(fd);
+		return err_set(-ENOEXEC, "%s '%s' is not a file of 1 byte to %llu MiB",
+			       what, path, (unsigned long long)(limit >> 20));
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len);
+	while (*buf && done < *len) {
+		n = read(fd, *buf + done, *len - done);
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			break;
+		if (n > 0)
+			done += (size_t)n;
+	}
+	close(fd);
+	if (!*buf || done < *len) {
+		free(*buf);
+		*buf = NULL;
+		return err_set(-EIO, "cannot read %s '%s'", what, path);
+	}
+	return 0;
+}
+
+static int guest_write(void *opaque, uint64_t gpa, const void *src, size_t n)
+{
+	struct vm *vm = opaque;
+	void *dst = memmap_hva_rw(&vm->mem, gpa, n);
+
+	if (!dst)
+		return -1;
+	memcpy(dst, src, n);
+	return 0;
+}
+
+/* Lab 02's memory map, as boot_params' E820 table. */
+static unsigned int guest_e820(struct vm *vm, struct bzimage_e820 *out,
+			       unsigned int max)
+{
+	struct e820_entry e;
+	unsigned int n;
+
+	for (n = 0; n < max && memmap_e820_entry(&vm->mem, n, &e) == 0; n++)
+		out[n] = (struct bzimage_e820){ e.addr, e.size, e.type };
+	return n;
+}
+
+static int load_files(struct vm *vm, const struct options *opt,
+		      const uint8_t *kernel, size_t klen, const uint8_t *initrd,
+		      size_t ilen, struct boot_info *bi)
+{
+	static const struct bzimage_mem_ops mem = { .write = guest_write };
+	struct bzimage_e820 e820[MEMMAP_MAX_REGIONS];
+	struct bzimage_config cfg = {
+		.cmdline = opt->append, .initrd_size = ilen,
+		.e820 = e820, .e820_n = guest_e820(vm, e820, MEMMAP_MAX_REGIONS),
+	};
+	struct bzimage_plan plan;
+	char err[200];
+
+	if (bzimage_load(kernel, klen, initrd, &cfg, &mem, vm, &plan,
+			 &bi->linux_regs, err, sizeof(err)))
+		return err_set(-ENOEXEC, "%s", err);
+	bi->format = GUEST_BZIMAGE;
+	bi->entry = plan.entry;
+	return 0;
+}
+
+int bzimage_load_guest(struct vm *vm, const struct options *opt,
+		       struct boot_info *bi)
+{
+	uint8_t *kernel = NULL, *initrd = NULL;
+	size_t klen = 0, ilen = 0;
+	int ret;
+
+	ret = read_file(opt->kernel, "the kernel", opt->mem, &kernel, &klen);
+	if (!ret && opt->initrd)
+		ret = read_file(opt->initrd, "the initrd", opt->mem, &initrd,
+				&ilen);
+	if (!ret)
+		ret = load_files(vm, opt, kernel, klen, initrd, ilen, bi);
+	free(kernel);
+	free(initrd);
+	return ret;
+}
+
+static void set_seg(struct kvm_segment *k, const struct bzimage_seg *s)
+{
+	*k = (struct kvm_segment){
+		.base = s->base, .limit = s->limit, .selector = s->selector,
+		.type = s->type, .present = s->present, .dpl = s->dpl,
+		.db = s->db, .s = s->s, .l = s->l, .g = s->g,
+	};
+}
+
+void bzimage_set_vcpu(const struct bzimage_regs *r, struct kvm_sregs *sregs,
+		      struct kvm_regs *regs)
+{
+	set_seg(&sregs->cs, &r->cs);
+	set_seg(&sregs->ds, &r->ds);
+	set_seg(&sregs->es, &r->es);
+	set_seg(&sregs->fs, &r->fs);
+	set_seg(&sregs->gs, &r->gs);
+	set_seg(&sregs->ss, &r->ss);
+	sregs->gdt.base = r->gdt_base;
+	sregs->gdt.limit = r->gdt_limit;
+	sregs->idt.base = r->idt_base;
+	sregs->idt.limit = r->idt_limit;
+	sregs->cr0 = r->cr0;
+	sregs->cr3 = r->cr3;
+	sregs->cr4 = r->cr4;
+	sregs->efer = r->efer;
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = r->rip;
+	regs->rsi = r->rsi;
+	regs->rsp = r->rsp;
+	regs->rflags = r->rflags;
 }

@@ -185,4 +185,22 @@ int bzimage_load(const uint8_t *buf, size_t len, const uint8_t *initrd,
 		 struct bzimage_plan *p, struct bzimage_regs *r,
 		 char *err, size_t errlen);
 
+/*
+ * --kernel, --initrd, --append (guests/README.md, "How guests are
+ * loaded"): read the files, place everything in the guest's memory as
+ * its E820 map allows, and leave the entry state in bi (format
+ * GUEST_BZIMAGE). -ENOEXEC with one line in err_msg() for a file the
+ * user gave that will not do; other -errno for the host's failures.
+ */
+struct vm;
+struct options;
+struct boot_info;
+struct kvm_sregs;
+struct kvm_regs;
+int bzimage_load_guest(struct vm *vm, const struct options *opt,
+		       struct boot_info *bi);
+/* The entry state r, in KVM's registers (the rest stays as KVM reset it). */
+void bzimage_set_vcpu(const struct bzimage_regs *r, struct kvm_sregs *sregs,
+		      struct kvm_regs *regs);
+
 #endif

@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/* @@ 04 */
+
+#include "cpu/bzimage.h"
+/* @@ end */
 
 /* Files larger than this are refused before they are read. */
 #define LOADER_MAX_FILE		(1ULL << 30)
@@ -18,6 +22,9 @@ enum guest_format {
 	GUEST_FLAT,
 	GUEST_MULTIBOOT,
 	GUEST_ELF64,
+	/* @@ 04 */
+	GUEST_BZIMAGE,			/* lab 04: Linux, from --kernel */
+	/* @@ end */
 };
 
 struct boot_info {
@@ -26,6 +33,9 @@ struct boot_info {
 	uint64_t mb_info;		/* multiboot: GPA of the information */
 	const uint8_t *image;		/* the file, while the devices are made */
 	size_t image_len;
+	/* @@ 04 */
+	struct bzimage_regs linux_regs;	/* GUEST_BZIMAGE: the entry state */
+	/* @@ end */
 };
 
 int loader_read_file(const char *path, uint64_t limit, uint8_t **image,

@@ -3,9 +3,15 @@
  * edu.c - the QEMU-compatible teaching device (book §4.2-4.3; QEMU's
  * docs/specs/edu.rst). See edu.h for timing, DMA checks and locking.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
+#include "core/vm.h"
 #include "dev/edu.h"
+#include "irq/irqchip.h"
+#include "pci/pcibus.h"
 
 enum { W_DMA_RANGE, W_DMA_MASK, W_DMA_MASTER, W_DMA_MEM };
 
@@ -278,4 +284,112 @@ void edu_destroy(struct edu *e)
 {
 	pci_func_destroy(&e->pci);
 	pthread_mutex_destroy(&e->lock);
+}
+
+/* ---- the device in the machine ---- */
+
+#define EDU_DEVFN	PCI_DEVFN(2, 0)
+
+enum { W_DEV_NOT_MEMORY };
+
+static void dev_dma_warn(struct edu_dev *d, size_t missed)
+{
+	if (missed)
+		irqwarn_once(irqchip_warn, NULL, &d->warned, W_DEV_NOT_MEMORY,
+			     "edu", "a DMA reached bytes that are not memory: "
+			     "they read all ones, writes to them go nowhere");
+}
+
+static int dev_dma_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	struct edu_dev *d = opaque;
+
+	dev_dma_warn(d, pcibus_dma_read(d->vm, gpa, buf, len));
+	return 0;
+}
+
+static int dev_dma_write(void *opaque, uint64_t gpa, const void *buf,
+			 size_t len)
+{
+	struct edu_dev *d = opaque;
+
+	dev_dma_warn(d, pcibus_dma_write(d->vm, gpa, buf, len));
+	return 0;
+}
+
+static uint64_t dev_now(void *opaque)
+{
+	(void)opaque;
+	return timers_now_ns();
+}
+
+static void dev_deadline(void *opaque, uint64_t ns)
+{
+	struct edu_dev *d = opaque;
+
+	timers_set(&d->vm->irq->timers, d->timer, ns);
+}
+
+static void dev_fire(void *opaque)
+{
+	struct edu_dev *d = opaque;
+
+	edu_service(&d->edu);
+}
+
+static uint64_t dev_bar_read(struct vcpu *vcpu, void *opaque, int bar,
+			     uint64_t offset, unsigned int size)
+{
+	struct edu_dev *d = opaque;
+
+	(void)vcpu;
+	(void)bar;
+	return edu_mmio_read(&d->edu, offset, size);
+}
+
+static void dev_bar_write(struct vcpu *vcpu, void *opaque, int bar,
+			  uint64_t offset, unsigned int size, uint64_t value)
+{
+	struct edu_dev *d = opaque;
+
+	(void)vcpu;
+	(void)bar;
+	edu_mmio_write(&d->edu, offset, size, value);
+}
+
+static const struct edu_ops dev_ops = {
+	.dma_read = dev_dma_read, .dma_write = dev_dma_write,
+	.now_ns = dev_now, .deadline = dev_deadline, .warn = irqchip_warn,
+};
+
+static const struct pcibus_bar_ops dev_bar_ops = {
+	.read = dev_bar_read, .write = dev_bar_write,
+};
+
+int edu_dev_init(struct vm *vm, void **state)
+{
+	struct edu_dev *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return err_set(-ENOMEM, "no memory for the edu device");
+	*state = d;
+	d->vm = vm;
+	if (edu_init(&d->edu, &dev_ops, d, NULL))
+		return err_set(-EINVAL, "the edu device's PCI function");
+	d->timer = timers_add(&vm->irq->timers, dev_fire, d);
+	if (d->timer < 0)
+		return err_set(-ENOSPC, "no timer left for the edu device");
+	return pcibus_add(vm->pci, EDU_DEVFN, &d->edu.pci, &dev_bar_ops, d);
+}
+
+void edu_dev_exit(void *state, struct vm *vm)
+{
+	struct edu_dev *d = state;
+
+	if (!d)
+		return;
+	if (vm->pci && d->edu.pci.bus)
+		pci_bus_remove(&vm->pci->bus, &d->edu.pci);
+	edu_destroy(&d->edu);
+	free(d);
 }

@@ -3,9 +3,16 @@
  * rtc.c - the MC146818A RTC and CMOS RAM (book §4.1; MC146818A
  * datasheet). See rtc.h for the time model and the lock rule.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/bus.h"
+#include "core/err.h"
+#include "core/vm.h"
 #include "dev/rtc.h"
+#include "irq/irqchip.h"
 
 #define NS	1000000000ull
 
@@ -457,4 +464,99 @@ void rtc_init(struct rtc *r, const struct rtc_ops *ops, void *opaque,
 void rtc_destroy(struct rtc *r)
 {
 	pthread_mutex_destroy(&r->lock);
+}
+
+/* ---- the clock in the machine ---- */
+
+static void dev_irq(void *opaque, int level)
+{
+	struct rtc_dev *d = opaque;
+
+	irqchip_set_line(d->vm->irq, IRQ_SRC_RTC, 8, level);
+}
+
+static uint64_t dev_now(void *opaque)
+{
+	(void)opaque;
+	return timers_now_ns();
+}
+
+static void dev_deadline(void *opaque, uint64_t ns)
+{
+	struct rtc_dev *d = opaque;
+
+	timers_set(&d->vm->irq->timers, d->timer, ns);
+}
+
+static void dev_fire(void *opaque)
+{
+	struct rtc_dev *d = opaque;
+
+	rtc_service(&d->rtc);
+}
+
+/* Byte registers: a wider access is taken byte by byte, as the ISA bus would. */
+static uint64_t dev_read(struct vcpu *vcpu, void *opaque, uint64_t offset,
+			 unsigned int size)
+{
+	struct rtc_dev *d = opaque;
+	uint64_t v = 0;
+	unsigned int i;
+
+	(void)vcpu;
+	for (i = 0; i < size; i++)
+		v |= (uint64_t)rtc_io_read(&d->rtc,
+					   (uint16_t)(RTC_PORT_INDEX + offset + i))
+		     << (8 * i);
+	return v;
+}
+
+static void dev_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
+		      unsigned int size, uint64_t value)
+{
+	struct rtc_dev *d = opaque;
+	unsigned int i;
+
+	(void)vcpu;
+	for (i = 0; i < size; i++)
+		rtc_io_write(&d->rtc, (uint16_t)(RTC_PORT_INDEX + offset + i),
+			     (uint8_t)(value >> (8 * i)));
+}
+
+static const struct rtc_ops dev_ops = {
+	.irq = dev_irq, .now_ns = dev_now, .deadline = dev_deadline,
+	.warn = irqchip_warn,
+};
+
+static const struct bus_ops dev_bus_ops = {
+	.read = dev_read, .write = dev_write,
+};
+
+int rtc_dev_init(struct vm *vm, void **state)
+{
+	struct rtc_dev *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return err_set(-ENOMEM, "no memory for the RTC");
+	*state = d;
+	d->vm = vm;
+	d->timer = timers_add(&vm->irq->timers, dev_fire, d);
+	if (d->timer < 0)
+		return err_set(-ENOSPC, "no timer left for the RTC");
+	rtc_init(&d->rtc, &dev_ops, d, (int64_t)time(NULL));
+	rtc_cmos_set_memory(&d->rtc, memmap_low_top(&vm->mem),
+			    vm->mem.mem - memmap_low_top(&vm->mem));
+	return bus_register(&vm->pio, RTC_PORT_INDEX, 2, "RTC", &dev_bus_ops, d);
+}
+
+void rtc_dev_exit(void *state, struct vm *vm)
+{
+	struct rtc_dev *d = state;
+
+	(void)vm;
+	if (!d)
+		return;
+	if (d->timer >= 0)
+		rtc_destroy(&d->rtc);
+	free(d);
 }

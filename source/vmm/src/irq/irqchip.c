@@ -164,6 +164,38 @@ void irqchip_set_line(struct irqchip *ic, uint32_t src, unsigned int gsi,
 	pthread_mutex_unlock(&ic->line_lock);
 }
 
+/* @@ 04 */
+/*
+ * Lab 04, before the guest runs: the ISA IRQs in level_irqs become level
+ * triggered at the 8259As (the ELCR's bits, as firmware leaves them for
+ * the PCI links), ours or KVM's.
+ */
+int irqchip_set_elcr(struct irqchip *ic, uint16_t level_irqs)
+{
+	struct kvm_irqchip chip;
+	unsigned int i;
+
+	if (ic->mode != IRQCHIP_KERNEL) {
+		for (i = 0; i < 2; i++)
+			pic_write(&ic->pic, (uint16_t)(PIC_ELCR_MASTER + i),
+				  (uint8_t)(pic_read(&ic->pic,
+						     (uint16_t)(PIC_ELCR_MASTER + i)) |
+					    level_irqs >> (8 * i)));
+		return 0;
+	}
+	for (i = 0; i < 2; i++) {
+		chip = (struct kvm_irqchip){ .chip_id = i };	/* master, slave */
+		if (ioctl(ic->vm->vm_fd, KVM_GET_IRQCHIP, &chip) < 0)
+			return err_set(-errno, "KVM_GET_IRQCHIP: %s", strerror(errno));
+		chip.chip.pic.elcr |= (uint8_t)(level_irqs >> (8 * i)) &
+				      chip.chip.pic.elcr_mask;
+		if (ioctl(ic->vm->vm_fd, KVM_SET_IRQCHIP, &chip) < 0)
+			return err_set(-errno, "KVM_SET_IRQCHIP: %s", strerror(errno));
+	}
+	return 0;
+}
+
+/* @@ end */
 /* ---- MSIs: devices -> the APIC bus ---- */
 
 static int irqchip_deliver(struct irqchip *ic, const struct apic_irq *irq)
@@ -697,6 +729,18 @@ void irqchip_stats(void *state, FILE *out)
 	irqchip_assists(out);
 }
 
+/* @@ 04 */
+/* After the run: the timer thread stops calling into the devices. */
+void irqchip_stop(void *state, struct vm *vm)
+{
+	struct irqchip *ic = state;
+
+	(void)vm;
+	if (ic)
+		timers_stop(&ic->timers);
+}
+
+/* @@ end */
 void irqchip_exit(void *state, struct vm *vm)
 {
 	struct irqchip *ic = state;
