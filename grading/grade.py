@@ -22,6 +22,7 @@ import os
 import re
 import shlex
 import signal
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -58,6 +59,11 @@ NEEDS_HW = {"fast-kvm": "a hardware-speed KVM",
 # Needs probed where the test runs, by grading/needs.sh (a wrapper around
 # the VMM): a privileged userfaultfd, and room for SIZE bytes of guest RAM.
 NEEDS_PROBED_RE = re.compile(r"^(userfaultfd|mem:[0-9]+[KMG]?)$")
+# A need the grader meets on this machine before anything runs: lab 04's
+# Linux guest (guests/linux/build, `make linux`), built now if it can be.
+NEEDS_LINUX = "linux"
+LINUX_FILES = ("build/linux/bzImage", "build/linux/initramfs.cpio")
+LINUX_BUILD = os.path.join("guests", "linux", "build")
 NEEDS_SH = os.path.join(GRADER_ROOT, "grading", "needs.sh")
 # What needs.sh says, as the first line on stderr, when a need is unmet
 # (its exit status is then NEEDS_SKIP_STATUS).
@@ -98,6 +104,7 @@ class Test:
     needs: str = "kvm"
     probes: List[str] = field(default_factory=list)  # userfaultfd, mem:SIZE
     module_options: str = ""
+    linux: bool = False         # needs lab 04's Linux guest (build/linux)
     driver: List[str] = field(default_factory=list)  # runs the VMM (key `driver`)
     # unit tests
     partial: bool = False
@@ -279,11 +286,11 @@ def get_needs(sec, kind, where):
     kvm, none for a cli test) and any needs probed where the test runs."""
     words = sec.get("needs", "").split()
     kinds = [w for w in words if w in NEEDS]
-    probes = [w for w in words if w not in NEEDS]
+    probes = [w for w in words if w not in NEEDS and w != NEEDS_LINUX]
     for w in probes:
         if not NEEDS_PROBED_RE.match(w):
             raise ConfigError("%s: needs: unknown '%s' (one of: %s, and "
-                              "userfaultfd, mem:SIZE)" % (where, w, ", ".join(NEEDS)))
+                              "userfaultfd, mem:SIZE, linux)" % (where, w, ", ".join(NEEDS)))
     if len(kinds) > 1:
         raise ConfigError("%s: needs: %s: one of %s at most" % (
             where, " and ".join(kinds), ", ".join(NEEDS)))
@@ -412,7 +419,9 @@ def load_guest(t, sec, where, lab, root):
     if not lab.vmm:
         raise ConfigError("%s: a guest test needs 'vmm' in [lab]" % where)
     t.guest = sec.get("guest", "").strip()
-    if not t.guest and t.kind != "cli":
+    # Lab 04's Linux is no file of guests/out: its args name the kernel.
+    t.linux = NEEDS_LINUX in sec.get("needs", "").split()
+    if not t.guest and t.kind != "cli" and not t.linux:
         raise ConfigError("%s: missing 'guest'" % where)
     try:
         t.args = shlex.split(sec.get("args", ""))
@@ -689,11 +698,38 @@ def missing_file(t, lab, root):
             return "VMM %s not built (make -C %s)" % (lab.vmm, lab.rel)
         # A cli test may name a missing guest on purpose.
         g = os.path.join("guests", "out", t.guest)
-        if t.kind == "guest" and not os.path.isfile(os.path.join(root, g)):
+        if t.kind == "guest" and t.guest and not os.path.isfile(os.path.join(root, g)):
             return "guest %s not built (make -C guests)" % g
         if t.driver and not os.path.isfile(os.path.join(root, t.driver[0])):
             return "driver %s not built (make -C guests)" % t.driver[0]
     return ""
+
+
+_linux = {}
+
+
+def linux_guest(root):
+    """"" when lab 04's Linux guest is in build/linux/, built now (once per
+    run, its progress on stderr) if it is not or is stale; else why not."""
+    if root in _linux:
+        return _linux[root]
+    build = os.path.join(root, LINUX_BUILD)
+    why = ""
+    if not os.path.isfile(build):
+        why = "%s is not here" % LINUX_BUILD
+    else:
+        p = subprocess.run([sys.executable, build], cwd=root,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        sys.stderr.write(p.stdout.decode("utf-8", "replace"))
+        if p.returncode:
+            why = "%s failed: %s" % (LINUX_BUILD, last_line(p.stderr) or
+                                     "exit status %d" % p.returncode)
+    if not why:
+        for f in LINUX_FILES:
+            if not os.path.isfile(os.path.join(root, f)):
+                why = "%s is missing after %s" % (f, LINUX_BUILD)
+    _linux[root] = why
+    return why
 
 
 def is_leftover(reason):
@@ -919,6 +955,8 @@ def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
     plan = []
     for t in tests:
         where, skip = target(t, choice)
+        if where is not None and t.linux and linux_guest(root):
+            where, skip = None, "skipped: no Linux guest: " + linux_guest(root)
         if where is None:
             t.result, t.reason = "SKIP", clean(skip)
         else:

@@ -497,6 +497,30 @@ class TestCli(GraderCase):
         self.assertEqual(run.row("guest.not-built")[1], "FAIL")
         self.assertIn("driver guests/none not built", run.row("guest.not-built")[2])
 
+    def test_linux_need(self):
+        # needs = linux: lab 04's Linux guest, built by guests/linux/build
+        # before anything runs; a test is skipped when it cannot be. Its
+        # args name what runs: it needs no `guest`.
+        fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [guest.linux]
+            points = 1
+            args = --mem 16M guests/out/hello.bin
+            status = 0
+            needs = kvm linux
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.row("guest.linux")[1], "SKIP")
+        self.assertIn("no Linux guest: guests/linux/build is not here",
+                      run.row("guest.linux")[2])
+        build = os.path.join(self.root, "guests", "linux", "build")
+        fakes.write(build, "import os\n"
+                    "os.makedirs('build/linux', exist_ok=True)\n"
+                    "for f in ('bzImage', 'initramfs.cpio'):\n"
+                    "    open('build/linux/' + f, 'w').close()\n", 0o755)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.row("guest.linux"), ("1/1", "PASS", ""))
+
 
 class TestSkip(GraderCase):
     def lab(self):
@@ -951,7 +975,7 @@ class TestBadInput(GraderCase):
              "status = 'zero' is not an integer"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nneeds = gpu\n",
              "[guest.x]: needs: unknown 'gpu' (one of: kvm, fast-kvm, hw-kvm, none, "
-             "and userfaultfd, mem:SIZE)"),
+             "and userfaultfd, mem:SIZE, linux)"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nneeds = mem:5T\n",
              "[guest.x]: needs: unknown 'mem:5T'"),
             (LAB_HEAD + "[guest.x]\npoints = 1\nguest = a.bin\nstatus = 0\nneeds = kvm none\n",
