@@ -10,7 +10,8 @@ tests run the lab's Check runner on this machine; guest tests run the lab's
 VMM on a guest through a runner (grading/runners/) and compare its exit
 status, its stdout transcript and its stderr with what the test expects.
 Prints one table, `Score: X/Y`, and as the last line `N passed, N failed`
-(`, N skipped` appended when tests could not run); writes results.json in
+(`, N skipped` appended when tests could not run), the failed tests listed
+again just above it; writes results.json in
 Gradescope's format. Exit status: 0 when nothing failed, 1 when something
 failed, 2 on a bad command line or a bad test list.
 """
@@ -949,6 +950,24 @@ def skip_banner(rep, tests):
     rep.say(bar)
 
 
+def failed_list(rep, labs, checks):
+    """Every failed test again, one line each, just above the closing
+    line: a log cut to its last lines (CI's) still names them."""
+    rows = []
+    for lab in labs:
+        label = "lab %02d" % lab.number if isinstance(lab.number, int) else "final"
+        for t in lab.tests:
+            if t.result == "FAIL":
+                kind = " (regression)" if t.regression else ""
+                rows.append("%s %s%s: %s" % (label, t.name, kind, t.reason))
+    rows += ["%s: %s" % (t.name, t.reason) for t in checks if t.result == "FAIL"]
+    if not rows:
+        return
+    rep.say("Failed:")
+    for row in rows:
+        rep.say("  " + row)
+
+
 def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
     """Run and print the tests of one lab (or the project checks) in order;
     boundary = (i, f): call f() before printing tests[i]."""
@@ -1185,6 +1204,7 @@ def main(argv=None):
     if args.all:
         rep.say(score_line(graded, "(all labs)"))
     skip_banner(rep, everything)
+    failed_list(rep, labs, checks)
     passed = sum(t.result == "PASS" for t in everything)
     failed = sum(t.result == "FAIL" for t in everything)
     skipped = sum(t.result == "SKIP" for t in everything)

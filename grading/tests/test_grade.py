@@ -417,6 +417,15 @@ class TestScoring(GraderCase):
         self.assertEqual(run.row("guest.hello"), ("0/2", "FAIL", "VMM "
                          "labs/01-fake/build/vmm not built (make -C labs/01-fake)"))
         self.assertEqual(self.closing(run), "0 passed, 3 failed")
+        # Above the closing line, every failure again, so that a log cut
+        # to its tail (CI's) still says which tests failed and why.
+        self.assertEqual(run.lines[-5:-1], [
+            "Failed:",
+            "  lab 01 unit.good: unit-test runner labs/01-fake/build/unit-tests"
+            " not built (make -C labs/01-fake)",
+            "  lab 01 guest.hello: VMM labs/01-fake/build/vmm not built (make -C labs/01-fake)",
+            "  lab 01 guest.unbuilt-guest: VMM labs/01-fake/build/vmm not built"
+            " (make -C labs/01-fake)"])
 
     def test_vmm_that_cannot_run(self):
         lab = fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
