@@ -42,7 +42,7 @@ WRONG_DIR = os.path.join("source", "wrong")
 MIN_PER_EXERCISE = 3
 SKIP_STATUS = 77
 FIND, REPLACE = "--- find", "+++ replace"
-HEAD_RE = re.compile(r"^/\*\s*Wrong\s+(\d+\.[A-Za-z0-9_-]+):\s*(\S.*?)\s*$")
+HEAD_RE = re.compile(r"^/\*\s*(Wrong|Right)\s+(\d+\.[A-Za-z0-9_-]+):\s*(\S.*?)\s*$")
 
 
 class Fail(Exception):
@@ -52,9 +52,10 @@ class Fail(Exception):
 class Wrong:
     """One wrong solution of one exercise."""
 
-    def __init__(self, rel, exercise, title):
+    def __init__(self, rel, exercise, title, right=False):
         self.rel = rel              # repository-relative file
         self.exercise = exercise    # "1.realmode"
+        self.right = right          # another correct solution: must pass
         self.slug = os.path.splitext(os.path.basename(rel))[0]
         self.title = title
         self.fails = []             # test names that must fail
@@ -80,21 +81,24 @@ def parse_wrong(root, rel):
     if lines and lines[-1] == "":
         lines.pop()
     m = HEAD_RE.match(lines[0]) if lines else None
-    if not m or m.group(2).endswith("*/"):
-        raise Fail("%s:1: expected `/* Wrong N.name: what it does wrong`" % rel)
-    w = Wrong(rel, m.group(1), m.group(2))
+    if not m or m.group(3).endswith("*/"):
+        raise Fail("%s:1: expected `/* Wrong N.name: what it does wrong` "
+                   "(or `/* Right N.name: ...` for another correct solution)" % rel)
+    w = Wrong(rel, m.group(2), m.group(3), right=m.group(1) == "Right")
+    key = "Passes:" if w.right else "Fails:"
     i = 1
     while i < len(lines) and not lines[i].rstrip().endswith("*/"):
         text = lines[i].strip().lstrip("*").strip()
-        if text.startswith("Fails:"):
-            w.fails += text[len("Fails:"):].split()
+        if text.startswith(key):
+            w.fails += text[len(key):].split()
         elif w.fails and text:
             w.fails += text.split()
         i += 1
     if i >= len(lines):
         raise Fail("%s: the header comment is not closed" % rel)
     if not w.fails:
-        raise Fail("%s: no `Fails:` line naming the tests that must fail" % rel)
+        raise Fail("%s: no `%s` line naming the tests that must %s" % (
+            rel, key, "pass" if w.right else "fail"))
     rest = lines[i + 1:]
     if any(l == FIND for l in rest):
         first = next(k for k, l in enumerate(rest) if l.strip())
@@ -241,7 +245,8 @@ def check_lab(root, lab, args):
     if problems:
         raise Fail(problems[0])
     chosen = [w for ex in sorted(wrongs) if ex in by_key for w in wrongs[ex]]
-    missing = [e.key for e in found if len(wrongs.get(e.key, [])) < args.min]
+    missing = [e.key for e in found
+               if len([w for w in wrongs.get(e.key, []) if not w.right]) < args.min]
     if args.list or not chosen:
         return chosen, missing, 0.0
 
@@ -322,7 +327,8 @@ def guest_round(run, lab, pending, tests, args):
 # ---------------------------------------------------------------- report
 
 def verdict(w):
-    """(ok, skipped, one line): ok when every named test failed."""
+    """(ok, skipped, one line): ok when every named test failed (passed,
+    for a right solution)."""
     if w.broken:
         return False, False, w.broken
     passed = [n for n in w.fails if w.results.get(n, (None, ""))[0] and
@@ -330,16 +336,24 @@ def verdict(w):
     skipped = [n for n in w.fails if not w.results.get(n, (None, ""))[0]]
     caught = [n for n in w.fails if n not in passed and n not in skipped]
     parts = []
-    if caught:
-        parts.append("fails " + " ".join(caught))
-    if passed:
-        parts.append("PASSES " + " ".join(passed) + " (must fail)")
+    if w.right:
+        if passed:
+            parts.append("passes " + " ".join(passed))
+        if caught:
+            parts.append("FAILS " + " ".join(caught) + " (must pass: %s)" % "; ".join(
+                grade.clean(w.results[n][1], 100) for n in caught))
+    else:
+        if caught:
+            parts.append("fails " + " ".join(caught))
+        if passed:
+            parts.append("PASSES " + " ".join(passed) + " (must fail)")
     if skipped:
         parts.append("skipped " + " ".join(skipped))
-    return not passed, bool(skipped), "; ".join(parts)
+    bad = caught if w.right else passed
+    return not bad, bool(skipped), "; ".join(parts)
 
 
-def report(lab, wrongs, missing, seconds):
+def report(lab, wrongs, missing, seconds, least=MIN_PER_EXERCISE):
     print("Wrong solutions: %s" % grade.lab_heading(lab), flush=True)
     width = max([len(w.name) for w in wrongs] + [10])
     passed = failed = skipped = 0
@@ -357,7 +371,7 @@ def report(lab, wrongs, missing, seconds):
     for key in missing:
         failed += 1
         print("  %-*s  FAIL  fewer than %d wrong solutions in %s/%s/"
-              % (width, key, MIN_PER_EXERCISE, WRONG_DIR, key), flush=True)
+              % (width, key, least, WRONG_DIR, key), flush=True)
     print("%s: %d wrong solutions in %.0f s" % (lab.rel, len(wrongs), seconds), flush=True)
     return passed, failed, skipped
 
@@ -400,7 +414,8 @@ def main(argv=None):
             continue
         if not wrongs and not missing:
             continue
-        p, f, s = report(lab, wrongs, [] if args.exercise else missing, seconds)
+        p, f, s = report(lab, wrongs, [] if args.exercise else missing, seconds,
+                         args.min)
         total = [total[0] + p, total[1] + f, total[2] + s]
         for w in wrongs:
             ok, skip, line = verdict(w)

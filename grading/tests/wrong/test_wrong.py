@@ -145,6 +145,24 @@ class TestRun(unittest.TestCase):
         status, out, err, _ = r.run("--min", "1", "--exercise", "clamp")
         self.assertEqual(out.splitlines()[-1], "2 passed, 0 failed")
 
+    def test_right_solutions_must_pass(self):
+        # Another correct solution: <= for < returns lo either way.
+        r = self.repo
+        r.wrong("1.clamp/no-lower.c", NO_LOWER)
+        r.wrong("1.clamp/equal.c", EQUAL.replace("/* Wrong", "/* Right").replace(
+            "Fails:", "Passes:"))
+        r.wrong("1.clamp/swapped-right.c", SWAPPED.replace("/* Wrong", "/* Right").replace(
+            "Fails:", "Passes:"))
+        status, out, err, data = r.run("--min", "1", "--exercise", "clamp")
+        self.assertEqual(status, 1, out + err)
+        got = {d["wrong"]: (d["ok"], d["detail"]) for d in data["wrong"]}
+        self.assertEqual(got["1.clamp/equal"], (True, "passes unit.clamp"))
+        self.assertFalse(got["1.clamp/swapped-right"][0])
+        self.assertTrue(got["1.clamp/swapped-right"][1].startswith("FAILS unit.clamp (must pass: "))
+        # A right solution does not count among the wrong ones.
+        status, out, err, _ = r.run("--min", "2")
+        self.assertIn("fewer than 2 wrong solutions in source/wrong/1.clamp/", out)
+
     def test_bad_files(self):
         cases = [
             ("1.clamp/a.c", "\treturn x;\n", "a.c:1: expected `/* Wrong N.name"),
