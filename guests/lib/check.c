@@ -31,6 +31,28 @@ int check(unsigned long long got, unsigned long long want, int digits,
 	return 0;
 }
 
+int check_range(unsigned long long got, unsigned long long lo,
+		unsigned long long hi, const char *fmt, ...)
+{
+	va_list ap;
+
+	checks++;
+	con_printf("%2d. ", checks);
+	va_start(ap, fmt);
+	con_vprintf(fmt, ap);
+	va_end(ap);
+	con_printf(": from %llu to %llu", lo, hi);
+	if (got >= lo && got <= hi) {
+		con_puts(" ok\n");
+		return 1;
+	}
+	con_printf(" BAD, got %llu\n", got);
+	failures++;
+	if (!first_failure)
+		first_failure = checks;
+	return 0;
+}
+
 int check_done(const char *name)
 {
 	if (!failures)

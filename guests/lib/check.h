@@ -15,6 +15,15 @@
 int check(unsigned long long got, unsigned long long want, int digits,
 	  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * Check that a value lies in [lo, hi] without printing it, so that the
+ * transcript is the same for every value the check accepts: "NN. what:
+ * from lo to hi ok", or "... BAD, got value".
+ */
+int check_range(unsigned long long got, unsigned long long lo,
+		unsigned long long hi, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Print "<name>: all N checks passed" or which failed; return the code. */
 int check_done(const char *name);
 

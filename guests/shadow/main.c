@@ -14,12 +14,16 @@
  * page made read-only, an unmapped page, A and D cleared, a page table
  * changed from another address space, a page directory entry moved.
  *
- * Page faults are counted in short windows. In shadow mode the counts
- * follow the VMM's documented design: one fault per first touch of a
- * 4 KiB page, one more for the first write to a page filled by a read
- * (its D bit), one for the first write to a write-protected page table,
- * none for a cached address space. On the hardware's paging
- * (shadow-native.elf, the same sources) only true faults happen.
+ * Page faults are counted in short windows. On the hardware's paging
+ * (shadow-native.elf, the same sources) only true faults happen, and the
+ * counts are exact. In shadow mode how many shadow faults there are is
+ * the VMM's policy (how lazily it fills, whether it caches an address
+ * space, how it keeps its copy of a page table in step), so the checks
+ * there are bounds that every correct shadow meets, printed without the
+ * count: at least what correctness forces (a first write must fault, or
+ * the VMM could not set D; each true fault is one fault), at most one
+ * fault per paging level of every page touched. A VMM that lets a fault
+ * storm happen, or misses the write that sets D, fails them.
  *
  * With -DSHADOW_BENCH the same code runs the benchmark workload instead,
  * and with -DSHADOW_HOSTILE the attacks of hostile.c.
@@ -37,6 +41,7 @@
 #define LAZY_FIRST	16		/* pages 16-23 of address space 0 */
 #define LAZY_PAGES	8
 #define LAZY_AS		8		/* their pattern's "address space" */
+#define LEVELS		4		/* shadow faults one access may take */
 #define PAT_MUL		0x9e3779b9U
 
 struct aspace {
@@ -102,6 +107,23 @@ static volatile uint64_t *pt_of(unsigned int k)
 	return (volatile uint64_t *)pte_of(as[k].cr3, PRIV);
 }
 
+/*
+ * Page faults in a window: exactly `native` on the hardware's paging; in
+ * shadow mode from `lo` to `hi`, the count itself not printed.
+ */
+static void check_faults(uint64_t n, uint64_t native, uint64_t lo, uint64_t hi,
+			 int k, const char *what)
+{
+	if (pv_shadow && k >= 0)
+		check_range(n, lo, hi, "AS %d: page faults on %s", k, what);
+	else if (pv_shadow)
+		check_range(n, lo, hi, "%s: page faults", what);
+	else if (k >= 0)
+		check(n, native, 4, "AS %d: page faults on %s", k, what);
+	else
+		check(n, native, 4, "%s: page faults", what);
+}
+
 static void count_ad(unsigned int k, unsigned int *a, unsigned int *d)
 {
 	volatile uint64_t *pt = pt_of(k);
@@ -137,8 +159,7 @@ static void first_touches(unsigned int k)
 	for (i = 0; i < NPG; i++)
 		(void)*word(page_va(i), 0);
 	n = nr_faults - n;
-	check(n, pv_shadow ? NPG : 0, 4,
-	      "AS %u: page faults on the first reads of its %u pages", k, NPG);
+	check_faults(n, 0, 0, LEVELS * NPG, (int)k, "the first reads of its 8 pages");
 	count_ad(k, &a, &d);
 	check(a, NPG, 2, "AS %u: PTEs with A set after the reads", k);
 	check(d, 0, 2, "AS %u: PTEs with D set after the reads", k);
@@ -147,7 +168,7 @@ static void first_touches(unsigned int k)
 		for (w = 0; w < NWORDS; w++)
 			*word(page_va(i), w) = pat(k, i, w);
 	n = nr_faults - n;
-	check(n, pv_shadow ? NPG : 0, 4, "AS %u: page faults on the first writes", k);
+	check_faults(n, 0, NPG, LEVELS * NPG, (int)k, "the first writes");
 	count_ad(k, &a, &d);
 	check(d, NPG, 2, "AS %u: PTEs with D set after the writes", k);
 	check(sum_direct(k), pat_sum(k, NPG, NWORDS), 16,
@@ -163,7 +184,7 @@ static void revisit(unsigned int k)
 	n = nr_faults;
 	s = sum_pages(PRIV, NPG, NWORDS);
 	n = nr_faults - n;
-	check(n, 0, 4, "AS %u again: page faults reading all of it", k);
+	check_faults(n, 0, 0, LEVELS * NPG, (int)k, "reading all of it again");
 	check(s, pat_sum(k, NPG, NWORDS), 16, "AS %u again: checksum through 0x%llx", k,
 	      (unsigned long long)PRIV);
 }
@@ -193,7 +214,7 @@ static void true_faults(void)
 	n = nr_faults;
 	pt[8] = frame | PTE_P | PTE_XD;
 	n = nr_faults - n;
-	check(n, pv_shadow ? 1 : 0, 4, "mapping page 8 read-only: page faults");
+	check_faults(n, 0, 0, LEVELS, -1, "mapping page 8 read-only");
 	probe_start(0);
 	probe_write(page_va(8), 1);
 	check(last_probe.cr2, page_va(8), 10, "write to read-only page 8: CR2");
@@ -221,8 +242,8 @@ static void true_faults(void)
 	fault_set_lazy(0, 0, 0);
 	check(t, LAZY_PAGES, 4, "first writes to the %u pages of the lazy range: true faults",
 	      LAZY_PAGES);
-	check(n, pv_shadow ? 2 * LAZY_PAGES : LAZY_PAGES, 4,
-	      "first writes to the lazy range: page faults in all");
+	check_faults(n, LAZY_PAGES, LAZY_PAGES, (LEVELS + 1) * LAZY_PAGES,
+		     -1, "first writes to the lazy range, in all");
 	check(sum_pages(page_va(LAZY_FIRST), LAZY_PAGES, 1), pat_sum(LAZY_AS, LAZY_PAGES, 1),
 	      16, "lazy range: checksum");
 	t = 0;
@@ -243,12 +264,12 @@ static void changes(void)
 	n = nr_faults;
 	pt[0] = as[0].data[1] | PTE_P | PTE_RW | PTE_XD;
 	n = nr_faults - n;
-	check(n, pv_shadow ? 1 : 0, 4, "remapping page 0 to page 1's frame: page faults");
+	check_faults(n, 0, 0, LEVELS, -1, "remapping page 0 to page 1's frame");
 	n = nr_faults;
 	pt[2] &= ~PTE_RW;
 	pt[3] = 0;
 	n = nr_faults - n;
-	check(n, 0, 4, "two more writes to that page table: page faults");
+	check_faults(n, 0, 0, 2 * LEVELS, -1, "two more writes to that page table");
 	flush_page(page_va(0));
 	flush_page(page_va(2));
 	flush_page(page_va(3));
@@ -265,7 +286,7 @@ static void changes(void)
 	pt[4] &= ~PTE_A;
 	pt[5] &= ~PTE_D;
 	n = nr_faults - n;
-	check(n, pv_shadow ? 1 : 0, 4, "clearing A of page 4 and D of page 5: page faults");
+	check_faults(n, 0, 0, 2 * LEVELS, -1, "clearing A of page 4 and D of page 5");
 	flush_page(page_va(4));
 	flush_page(page_va(5));
 	(void)*word(page_va(4), 0);
@@ -279,7 +300,7 @@ static void changes(void)
 	n = nr_faults;
 	pt1[0] = as[1].data[1] | PTE_P | PTE_RW | PTE_XD;
 	n = nr_faults - n;
-	check(n, pv_shadow ? 1 : 0, 4, "AS 0 remaps page 0 of AS 1: page faults");
+	check_faults(n, 0, 0, LEVELS, -1, "AS 0 remaps page 0 of AS 1");
 	load_cr3(as[1].cr3);
 	check(*word(page_va(0), 0), pat(1, 1, 0), 16, "AS 1: page 0 after the remap");
 
@@ -292,12 +313,13 @@ static void changes(void)
 	n = nr_faults;
 	pd2[0] = pd3[0];
 	n = nr_faults - n;
-	check(n, pv_shadow ? 1 : 0, 4, "AS 1 points AS 2's page directory at AS 3's page table: page faults");
+	check_faults(n, 0, 0, LEVELS,
+		     -1, "AS 1 points AS 2's page directory at AS 3's page table");
 	load_cr3(as[2].cr3);
 	n = nr_faults;
 	s = sum_pages(PRIV, NPG, NWORDS);
 	n = nr_faults - n;
-	check(n, pv_shadow ? 1 : 0, 4, "AS 2 reads its pages: page faults");
+	check_faults(n, 0, 0, LEVELS * NPG, -1, "AS 2 reads its pages");
 	check(s, pat_sum(3, NPG, NWORDS), 16, "AS 2: checksum, now of AS 3's data");
 }
 

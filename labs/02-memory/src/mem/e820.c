@@ -39,24 +39,36 @@ int e820_fail(struct kvm_regs *regs, int why)
 int e820_call(const struct memmap *mm, struct kvm_regs *regs,
 	      const struct kvm_sregs *sregs)
 {
-	/* EXERCISE 2.e820: Answer INT 15h, AX = E820h.
+	/* EXERCISE 2.e820: INT 15h, AX = E820h, answered by the VMM.
 	 *
-	 * The calling convention is at the top of this file. Refuse, with
-	 * e820_fail(), a call whose EDX is not E820_SMAP or whose ECX is
-	 * below E820_ENTRY_SIZE (-EINVAL), and one whose EBX names no entry
-	 * (memmap_e820_entry() fails: -ENOENT). The buffer is at ES:DI in
-	 * real mode: linear address sregs->es.base + DI (16 bits). Refuse
-	 * (-EFAULT) unless all 20 bytes are in one region that is not
-	 * read-only (KVM_MEM_READONLY): memmap_hva_rw() returns the VMM's
-	 * view of the buffer then, and NULL otherwise. Then write the entry
-	 * there, and set EAX = E820_SMAP, ECX = 20, EBX = the next entry's
-	 * number or 0 after the last one, and clear CF in regs->rflags.
-	 * Only the low 32 bits of each register are the BIOS's: keep the
-	 * high halves as they were.
+	 * e820_call() - the BIOS's answer to one E820h call, computed from
+	 * the registers the guest had at its INT 15h.
+	 *	In: *regs and *sregs at the call (the convention is at the top
+	 *	  of this file; the guest may be in real mode or in any other,
+	 *	  and only the low halves it sets mean anything); mm, the
+	 *	  memory map whose entries, in order, are the E820 map.
+	 *	Out, on success: the entry the continuation value names,
+	 *	  written as the 20 bytes of the ACPI address range descriptor
+	 *	  at the buffer ES:DI (ES's base plus the 16-bit DI, the
+	 *	  real-mode address, whatever the mode), nothing else written; EAX = "SMAP", ECX = 20,
+	 *	  EBX = the next entry's continuation value, 0 after the last
+	 *	  entry; CF clear. The high halves of RAX, RBX and RCX, and every
+	 *	  other register, as they were. Returns 0.
+	 *	Out, on refusal: e820_fail() (CF set, AH = 86h), nothing written,
+	 *	  and the errno: -EINVAL for a wrong signature in EDX or a
+	 *	  buffer size in ECX below 20; -ENOENT for a continuation value
+	 *	  that names no entry; -EFAULT unless all 20 bytes of the buffer
+	 *	  lie in one writable memslot (memmap_hva_rw() says where, or
+	 *	  NULL).
+	 *
+	 * Read: the ACPI specification, "System Address Map Interfaces"
+	 * (INT 15H, E820H: the registers, the continuation value, the
+	 * descriptor); guests/README.md, "Lab 02: memory" (the BIOS calls
+	 * and the map); Intel SDM vol. 3A, 20.1 (real-mode addresses).
 	 *
 	 * Tests: unit.e820 guest.e820 guest.e820-5g
 	 * Stub: (void)mm; (void)sregs;
-	 *	return e820_fail(regs, -ENOSYS);
+	 * return e820_fail(regs, -ENOSYS);
 	 */
 	uint64_t buf = sregs->es.base + (regs->rdi & 0xffff);
 	uint32_t index = (uint32_t)regs->rbx;

@@ -17,6 +17,9 @@
 
 #include "mem/pagewalk.h"
 
+/* The walk's helpers: unused until the walks (exercise 2.walker) call them. */
+#define __maybe_unused	__attribute__((unused))
+
 #define SZ_4K		(1ULL << 12)
 #define SZ_2M		(1ULL << 21)
 #define SZ_4M		(1ULL << 22)
@@ -55,7 +58,7 @@ enum paging_mode pagewalk_mode(uint64_t cr0, uint64_t cr4, uint64_t efer)
 }
 
 /* Read one entry and remember where it was and what it held. */
-static int pw_entry(struct walk *w, uint64_t gpa, unsigned int size,
+static __maybe_unused int pw_entry(struct walk *w, uint64_t gpa, unsigned int size,
 		    uint64_t *e)
 {
 	struct pagewalk_result *res = w->res;
@@ -78,7 +81,7 @@ static int pw_entry(struct walk *w, uint64_t gpa, unsigned int size,
  * PF_P | PF_RSVD) and the access. I/D is reported only where the CPU can
  * refuse a fetch: with SMEP, or with XD (PAE or 4-level paging and NXE).
  */
-static int pw_fault(struct walk *w, uint32_t cause)
+static __maybe_unused int pw_fault(struct walk *w, uint32_t cause)
 {
 	const struct pagewalk_cpu *cpu = w->cpu;
 	uint32_t ec = cause;
@@ -96,7 +99,7 @@ static int pw_fault(struct walk *w, uint32_t cause)
 }
 
 /* Fold an entry's rights into the walk: all must allow, any XD forbids. */
-static void pw_rights_add(struct walk *w, uint64_t e)
+static __maybe_unused void pw_rights_add(struct walk *w, uint64_t e)
 {
 	struct pagewalk_result *res = w->res;
 
@@ -107,7 +110,7 @@ static void pw_rights_add(struct walk *w, uint64_t e)
 }
 
 /* A leaf: the page frame from the entry, the offset from the address. */
-static void pw_leaf(struct walk *w, uint64_t frame, uint64_t size,
+static __maybe_unused void pw_leaf(struct walk *w, uint64_t frame, uint64_t size,
 		    uint64_t gva)
 {
 	w->res->gpa = (frame & ~(size - 1)) | (gva & (size - 1));
@@ -115,7 +118,7 @@ static void pw_leaf(struct walk *w, uint64_t frame, uint64_t size,
 }
 
 /* The address bits of an entry or of CR3: MAXPHYADDR-1 down to 12. */
-static uint64_t addr_mask(const struct walk *w)
+static __maybe_unused uint64_t addr_mask(const struct walk *w)
 {
 	return bits(w->maxphy - 1, 12);
 }
@@ -128,7 +131,7 @@ static uint64_t addr_mask(const struct walk *w)
  * page's frame. In 32-bit paging only a
  * 4 MiB PDE has any (PSE-36 gives it address bits 39:32 in bits 20:13).
  */
-static uint64_t pw_rsvd(const struct walk *w, unsigned int level, uint64_t e)
+static __maybe_unused uint64_t pw_rsvd(const struct walk *w, unsigned int level, uint64_t e)
 {
 	bool large = level >= 2 && (e & PW_PTE_PS);
 	unsigned int pse36;
@@ -160,35 +163,60 @@ static uint64_t pw_rsvd(const struct walk *w, unsigned int level, uint64_t e)
 	return r;
 }
 
-/* EXERCISE 2.walker: The access rights check and the 4-level walk.
+/* EXERCISE 2.walker: The page walk, in every format the MMU has.
  *
- * pw_rights(): after a walk has reached a leaf, decide whether the
- * access w->access (PW_WRITE or PW_FETCH or neither, maybe PW_USER) is
- * allowed by the combined rights in w->res (writable, user, nx), as the
- * SDM's section 4.6 says: a user access needs U/S = 1; a user write needs
- * R/W = 1; a supervisor write needs R/W = 1 only when CR0.WP is set; no
- * fetch from an XD page; no supervisor fetch from a user page when
- * CR4.SMEP is set. Refuse with pw_fault(w, PF_P) (a protection
- * violation), allow with 0.
+ * walk_32(), walk_pae(), walk_4level() - translate gva as the MMU does,
+ * with 32-bit, PAE and 4-level paging, for the access w->access.
+ *	In: w: the vCPU's paging registers (w->cpu: CR3, CR0.WP, CR4.PSE,
+ *	  CR4.SMEP, EFER.NXE, MAXPHYADDR, whether 1 GiB pages exist; for
+ *	  PAE maybe the four PDPTE registers, w->cpu->pdpte), the access
+ *	  (PW_WRITE or PW_FETCH or a read, maybe PW_USER), and the result
+ *	  to fill, w->res, which pagewalk() has zeroed with every right
+ *	  granted; gva, the linear address.
+ *	Out, on success: 0, the frame and page size given to pw_leaf()
+ *	  (4 KiB, 4 MiB, 2 MiB or 1 GiB); every entry used read with
+ *	  pw_entry(), which records it in w->res, in order (PAE's PDPTE,
+ *	  when it comes from the registers, recorded as if read); the
+ *	  rights of every entry folded in with pw_rights_add().
+ *	Out, on a page fault: the -EFAULT of pw_fault(), with the cause the
+ *	  SDM gives: an entry not present (0), a reserved bit set in an
+ *	  entry (PF_P | PF_RSVD; pw_rsvd() knows the reserved bits of every
+ *	  entry), or an access the combined rights refuse (PF_P): a user
+ *	  access to a supervisor page, a user write to a read-only page, a
+ *	  supervisor write to one when CR0.WP is set, a fetch from an
+ *	  execute-disable page, a supervisor fetch from a user page when
+ *	  CR4.SMEP is set. Entries are checked as they are read, so the
+ *	  first problem on the way down is the one reported; the rights
+ *	  only once the walk has reached its leaf.
+ *	Other errors: -ERANGE, in 4-level paging, for an address that is
+ *	  not canonical (bits 63:47 not all equal: #GP, not #PF); whatever
+ *	  pw_entry() returns when an entry cannot be read.
+ *	Formats: 32-bit paging takes bits 31:0 of gva, 4-byte entries, and
+ *	  a 4 MiB page where CR4.PSE is set and the PDE has PS (PSE-36:
+ *	  frame bits 39:32 are PDE bits 20:13). PAE takes bits 31:0, a
+ *	  PDPTE from w->cpu->pdpte when it is set, else from memory at CR3
+ *	  (32-byte aligned), then 8-byte entries; 2 MiB pages. 4-level
+ *	  paging: a PML4 at CR3, 8-byte entries, 1 GiB and 2 MiB pages.
  *
- * walk_4level(): translate gva with 4-level paging (SDM 4.5). First,
- * a non-canonical address (bits 63:47 not all equal) gets -ERANGE. Then
- * from the PML4 at CR3 down: the entry's index is 9 bits of gva (47:39,
- * 38:30, 29:21, 20:12); read it with pw_entry() (8 bytes, pass on its
- * error); P = 0 is pw_fault(w, 0); reserved bits (pw_rsvd()) are
- * pw_fault(w, PF_P | PF_RSVD); fold its rights in with pw_rights_add().
- * PS = 1 in a PDPTE or a PDE is a 1 GiB or 2 MiB page, and the PTE is
- * always a leaf: call pw_leaf() with the entry's address bits (addr_mask())
- * and the page size, then return pw_rights(w). Otherwise the next table
- * is at the entry's address bits. (The shadow paging code walks its
- * guest's 4-level tables with this too, so its tests wait for it.)
+ * Read: Intel SDM vol. 3A, chapter 4 "Paging": 4.3 (32-bit paging), 4.4
+ * (PAE paging; 4.4.1, the PDPTE registers), 4.5 (4-level paging), 4.6
+ * "Access Rights", 4.7 "Page-Fault Exceptions" (the error code), and
+ * the tables of each level's entry format.
  *
  * Tests: unit.pagewalk unit.walk2d unit.shadow guest.pagewalk
  *	guest.pagewalk-legacy guest.shadow guest.hostile-mem guest.hostile-pv
- * Stub: static int pw_rights(struct walk *w)
+ * Stub: static int walk_32(struct walk *w, uint64_t gva)
  * {
  *	(void)w;
- *	return 0;
+ *	(void)gva;
+ *	return -ENOSYS;
+ * }
+ *
+ * static int walk_pae(struct walk *w, uint64_t gva)
+ * {
+ *	(void)w;
+ *	(void)gva;
+ *	return -ENOSYS;
  * }
  *
  * static int walk_4level(struct walk *w, uint64_t gva)
@@ -244,7 +272,6 @@ static int walk_4level(struct walk *w, uint64_t gva)
 	}
 	return -EINVAL;		/* not reached: level 1 is always a leaf */
 }
-/* END EXERCISE 2.walker */
 
 /*
  * One entry of a 32-bit or PAE walk: read it, refuse it if not present or
@@ -338,6 +365,7 @@ static int walk_pae(struct walk *w, uint64_t gva)
 	pw_leaf(w, pte & addr_mask(w), SZ_4K, gva);
 	return pw_rights(w);
 }
+/* END EXERCISE 2.walker */
 
 int pagewalk(const struct pagewalk_cpu *cpu, uint64_t gva, unsigned int access,
 	     pagewalk_read_fn read, void *opaque, struct pagewalk_result *res)

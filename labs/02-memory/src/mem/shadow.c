@@ -24,6 +24,9 @@
 #include "core/err.h"
 #include "mem/shadow.h"
 
+/* Unused until the shadow fault (exercise 2.shadow) calls it. */
+#define __maybe_unused	__attribute__((unused))
+
 #define PAGE_SIZE	4096ULL
 #define NR_ENTRIES	512
 #define PTE_P		(1ULL << 0)
@@ -330,49 +333,89 @@ static uint64_t spte_link(const struct shadow *s, uint32_t child, uint64_t gpte)
 	       (gpte & PTE_XD);
 }
 
-/* ---- the exercise: accessed/dirty bits, the leaf, the re-sync ---- */
+/* pagewalk() failed, but not with a #PF: say why. */
+static int walk_error(uint64_t gva, int ret)
+{
+	if (ret == -EIO)
+		return -ENXIO;	/* a guest table outside the guest's memory */
+	if (ret == -ERANGE)
+		return ret;	/* a non-canonical address */
+	return err_set(ret, "pagewalk() of 0x%llx failed: %s",
+		       (unsigned long long)gva, strerror(-ret));
+}
 
-/* EXERCISE 2.shadow: The shadow fault handler with write-protect re-sync.
+/* The access a #PF error code describes (SDM 4.7), for pagewalk(). */
+static __maybe_unused unsigned int pf_access(uint32_t error_code)
+{
+	unsigned int access = PW_READ;
+
+	if (error_code & PF_W)
+		access = PW_WRITE;
+	else if (error_code & PF_I)
+		access = PW_FETCH;
+	if (error_code & PF_U)
+		access |= PW_USER;
+	return access;
+}
+
+/* Defined below the exercise, used by it. */
+static int fill_large(struct shadow *s, uint32_t page, unsigned int index,
+		      unsigned int level, uint64_t gva, unsigned int access,
+		      const struct pagewalk_result *w);
+static int shadow_reset(struct shadow *s);
+static int pool_too_small(const struct shadow *s);
+
+/* ---- the exercise: the shadow fault ---- */
+
+/* EXERCISE 2.shadow: The shadow fault, write protection and re-sync.
  *
- * set_accessed_dirty(): the walk w found that the guest's tables allow
- * `access` (PW_WRITE, PW_FETCH or PW_READ). Do to the guest's entries
- * what the CPU would have done (SDM 4.8): set A (bit 5) in each of the
- * w->levels entries w->entry[i], and on a write also D (bit 6) in the
- * last one, the leaf. Write every entry that changes back to guest memory
- * with shadow_write_guest(s, w->entry_gpa[i], value), and keep the new
- * value in w->entry[i] too: the caller builds the shadow from it.
+ * The guest forwards every #PF to the VMM (shadow_page_fault(), whose
+ * contract is in shadow.h). The design the rest of this file keeps is
+ * in shadow.h; what follows is the part that makes it work.
  *
- * fill_leaf(): set last-level shadow entry `index` of shadow page `page`
- * to map guest frame pfn, with shadow_set_leaf(). The entry is the
- * machine address of the frame (p2m_mfn(s->cfg.p2m, pfn) * 4096; a frame
- * the guest does not have, P2M_NONE, is -ENXIO), P, U/S and XD as in
- * `rights` (a guest entry), and R/W only if all of these hold:
- *   - rights has R/W, and the page is dirty (the caller says so): a clean
- *     page stays read-only, so that its first write faults and sets D;
- *   - the frame is not a page table that the shadow write-protects
- *     (shadow_frame_protected()). If it is one and `access` is a write,
- *     the guest is writing its own page table: mark the table out of
- *     sync with shadow_unsync() and map it writable after all.
+ * shadow_fix() - the guest's own tables allow `access` at gva, as the
+ * walk w (pagewalk() of the guest's tables, pseudo-physical) found;
+ * make the guest's entries and the shadow agree with that.
+ *	Afterwards: the guest's entries of the walk hold what the CPU would
+ *	  have set in them for the access (SDM 4.8), in guest memory
+ *	  (shadow_write_guest(), only where that changes them) and in w;
+ *	  the shadow, from s->root down, translates gva as those entries
+ *	  do: at each level an entry with the guest entry's rights
+ *	  (spte_link()) that leads to the shadow page of the guest's next
+ *	  table (sp_get()), a guest large page mapped through fill_large(),
+ *	  a 4 KiB page through fill_leaf(); and each guest table's snapshot
+ *	  (sp_snap()) holds, at the index the shadow now follows, the guest
+ *	  entry it was made from (what a re-sync compares with).
+ *	Returns 0, or a negative errno: sp_get()'s or fill_large()'s
+ *	  (-ENOSPC for a full pool), fill_leaf()'s.
  *
- * resync_frame(): guest frame pfn is a page table that was out of sync.
- * For each level 1 to 4 with a shadow page of it, sp_find(s, pfn, level,
- * false, false), compare its 512 entries with the snapshot sp_snap():
- * where the guest's entry changed, drop the shadow entry (shadow_zap())
- * and update the snapshot. Then the table is in sync again: clear
- * s->oos[pfn], count s->st.resyncs, and write-protect it again
- * (write_protect()) if it still has shadow pages (s->pt_count[pfn]).
+ * fill_leaf() - set last-level entry `index` of shadow page `page` to
+ * map guest frame pfn (through the P2M: p2m_mfn(); a frame the guest does
+ * not have, P2M_NONE, is -ENXIO), with shadow_set_leaf(). The entry is
+ * present, with U/S and XD as `rights` (a guest entry) has them, and is
+ * writable only when all of these hold: rights has R/W; the page is
+ * dirty (`dirty`: a clean page stays read-only so that its first write
+ * faults and sets D); and pfn is not a guest page table the shadow
+ * write-protects (shadow_frame_protected()) - unless `access` is the
+ * guest writing that table: then the table goes out of sync
+ * (shadow_unsync()) and the entry is writable after all.
+ *
+ * resync_frame() - guest frame pfn is a page table that was out of sync.
+ * Make every shadow page of it (at any level, sp_find(s, pfn, level,
+ * false, false)) agree with it again: no shadow entry may keep a
+ * translation or a link that the guest's entry no longer gives, wherever
+ * the guest's entry differs from the snapshot; then the snapshot is the
+ * guest's table. Then the table is in sync: s->oos[pfn] false, counted in
+ * s->st.resyncs, and write-protected again (write_protect()) if it still
+ * has shadow pages (s->pt_count[pfn]).
+ *
+ * Read: Intel SDM vol. 3A, 4.5 (4-level paging), 4.8 "Accessed and Dirty
+ * Flags", 4.10.4 "Invalidation of TLBs" (why a guest's change is seen
+ * only after INVLPG or a CR3 load); shadow.h for the design and the
+ * structures; book chapter 2, "Shadow page tables".
  *
  * Tests: unit.shadow guest.shadow guest.hostile-pv
- * Stub: static void set_accessed_dirty(struct shadow *s,
- * 			       struct pagewalk_result *w,
- * 			       unsigned int access)
- * {
- * 	(void)s;
- * 	(void)w;
- * 	(void)access;
- * }
- *
- * static int fill_leaf(struct shadow *s, uint32_t page, unsigned int index,
+ * Stub: static int fill_leaf(struct shadow *s, uint32_t page, unsigned int index,
  * 		     uint64_t pfn, uint64_t rights, bool dirty,
  * 		     unsigned int access)
  * {
@@ -384,6 +427,20 @@ static uint64_t spte_link(const struct shadow *s, uint32_t child, uint64_t gpte)
  * static void resync_frame(struct shadow *s, uint64_t pfn)
  * {
  * 	s->oos[pfn] = false;
+ * }
+ *
+ * static int shadow_fix(struct shadow *s, uint64_t gva, unsigned int access,
+ * 		      struct pagewalk_result *w)
+ * {
+ * 	(void)s; (void)gva; (void)access; (void)w;
+ * 	return err_set(-ENOSYS, "shadow_fix() is not written yet (exercise 2.shadow)");
+ * }
+ *
+ * int shadow_page_fault(struct shadow *s, uint64_t gva, uint32_t error_code,
+ * 		      uint32_t *guest_error_code)
+ * {
+ * 	(void)s; (void)gva; (void)error_code; (void)guest_error_code;
+ * 	return err_set(-ENOSYS, "shadow_page_fault() is not written yet (exercise 2.shadow)");
  * }
  */
 static void set_accessed_dirty(struct shadow *s, struct pagewalk_result *w,
@@ -447,45 +504,6 @@ static void resync_frame(struct shadow *s, uint64_t pfn)
 	if (s->pt_count[pfn])
 		write_protect(s, pfn);
 }
-/* END EXERCISE 2.shadow */
-
-/* ---- filling the shadow along a walk ---- */
-
-/*
- * The guest large page of the walk w, entered at shadow page `page`,
- * entry `index`, at `level` (3: 1 GiB, 2: 2 MiB): link direct shadow
- * pages down to the 4 KiB piece that gva is in, and map it.
- */
-static int fill_large(struct shadow *s, uint32_t page, unsigned int index,
-		      unsigned int level, uint64_t gva, unsigned int access,
-		      const struct pagewalk_result *w)
-{
-	uint64_t gpte = w->entry[w->levels - 1];
-	uint64_t first = (w->gpa & ~(w->page_size - 1)) / PAGE_SIZE;
-	bool dirty = gpte & PTE_D;
-	uint32_t child;
-	int err = 0;
-
-	child = sp_get_direct(s, first, level - 1, dirty, &err);
-	if (child == SHADOW_NONE)
-		return err;
-	spte_set(s, page, index, spte_link(s, child, gpte));
-	for (level--; level > 1; level--) {
-		uint32_t next;
-
-		index = (gva >> (12 + 9 * (level - 1))) & 511;
-		first = s->pages[child].gfn + ((uint64_t)index << (9 * (level - 1)));
-		next = sp_get_direct(s, first, level - 1, dirty, &err);
-		if (next == SHADOW_NONE)
-			return err;
-		spte_set(s, child, index, sp_gpa(s, next) | PTE_P | PTE_RW | PTE_US);
-		child = next;
-	}
-	index = (gva >> 12) & 511;
-	return fill_leaf(s, child, index, s->pages[child].gfn + index,
-			 PTE_RW | PTE_US, dirty, access);
-}
-
 /*
  * The guest's tables allow `access` at gva (the walk w): make the guest's
  * entries what the CPU would make them, then the shadow, from the root
@@ -519,29 +537,90 @@ static int shadow_fix(struct shadow *s, uint64_t gva, unsigned int access,
 	return -EINVAL;		/* pagewalk() always ends at a leaf */
 }
 
-/* pagewalk() failed, but not with a #PF: say why. */
-static int walk_error(uint64_t gva, int ret)
+/*
+ * A #PF the guest forwarded: hardware error code `error_code` at gva.
+ * SHADOW_FIXED when it was a shadow fault (the entry is now filled and
+ * the guest retries); SHADOW_TRUE_FAULT with *guest_error_code when the
+ * guest's own tables refuse the access. -ENXIO when they map a frame the
+ * guest does not have; -ERANGE for a non-canonical gva; -ENOSPC when the
+ * pool cannot hold one walk.
+ */
+int shadow_page_fault(struct shadow *s, uint64_t gva, uint32_t error_code,
+		      uint32_t *guest_error_code)
 {
-	if (ret == -EIO)
-		return -ENXIO;	/* a guest table outside the guest's memory */
-	if (ret == -ERANGE)
-		return ret;	/* a non-canonical address */
-	return err_set(ret, "pagewalk() of 0x%llx failed: %s",
-		       (unsigned long long)gva, strerror(-ret));
+	unsigned int access = pf_access(error_code);
+	struct pagewalk_result w;
+	uint64_t changes = s->nr_changes;
+	int ret;
+
+	if (s->root == SHADOW_NONE)
+		return -EINVAL;
+	if (error_code & PF_RSVD)
+		return err_set(-EIO, "the CPU found reserved bits in the shadow tables at 0x%llx",
+			       (unsigned long long)gva);
+	ret = pagewalk(&s->cpu, gva, access, shadow_read_guest, s, &w);
+	if (ret == -EFAULT) {
+		*guest_error_code = w.error_code;
+		s->st.reflected++;
+		return SHADOW_TRUE_FAULT;
+	}
+	if (ret)
+		return walk_error(gva, ret);
+	ret = shadow_fix(s, gva, access, &w);
+	if (ret == -ENOSPC) {
+		ret = shadow_reset(s);
+		if (!ret)
+			ret = shadow_fix(s, gva, access, &w);
+		if (ret == -ENOSPC)
+			return pool_too_small(s);
+	}
+	if (ret)
+		return ret;
+	s->st.filled++;
+	/* Our tables were right already: someone holds a stale copy. */
+	if (s->nr_changes == changes) {
+		s->st.spurious++;
+		s->need_flush = true;
+	}
+	return SHADOW_FIXED;
 }
+/* END EXERCISE 2.shadow */
 
-/* The access a #PF error code describes (SDM 4.7), for pagewalk(). */
-static unsigned int pf_access(uint32_t error_code)
+/* ---- filling the shadow along a walk ---- */
+
+/*
+ * The guest large page of the walk w, entered at shadow page `page`,
+ * entry `index`, at `level` (3: 1 GiB, 2: 2 MiB): link direct shadow
+ * pages down to the 4 KiB piece that gva is in, and map it.
+ */
+static __maybe_unused int fill_large(struct shadow *s, uint32_t page, unsigned int index,
+		      unsigned int level, uint64_t gva, unsigned int access,
+		      const struct pagewalk_result *w)
 {
-	unsigned int access = PW_READ;
+	uint64_t gpte = w->entry[w->levels - 1];
+	uint64_t first = (w->gpa & ~(w->page_size - 1)) / PAGE_SIZE;
+	bool dirty = gpte & PTE_D;
+	uint32_t child;
+	int err = 0;
 
-	if (error_code & PF_W)
-		access = PW_WRITE;
-	else if (error_code & PF_I)
-		access = PW_FETCH;
-	if (error_code & PF_U)
-		access |= PW_USER;
-	return access;
+	child = sp_get_direct(s, first, level - 1, dirty, &err);
+	if (child == SHADOW_NONE)
+		return err;		/* -ENOSPC: the pool is full */
+	spte_set(s, page, index, spte_link(s, child, gpte));
+	for (level--; level > 1; level--) {
+		uint32_t next;
+
+		index = (gva >> (12 + 9 * (level - 1))) & 511;
+		first = s->pages[child].gfn + ((uint64_t)index << (9 * (level - 1)));
+		next = sp_get_direct(s, first, level - 1, dirty, &err);
+		if (next == SHADOW_NONE)
+			return err;
+		spte_set(s, child, index, sp_gpa(s, next) | PTE_P | PTE_RW | PTE_US);
+		child = next;
+	}
+	index = (gva >> 12) & 511;
+	return fill_leaf(s, child, index, s->pages[child].gfn + index,
+			 PTE_RW | PTE_US, dirty, access);
 }
 
 /*
@@ -641,54 +720,6 @@ void shadow_resync_all(struct shadow *s)
 	for (i = 0; i < s->nr_oos; i++)
 		resync_frame(s, s->oos_list[i]);
 	s->nr_oos = 0;
-}
-
-/*
- * A #PF the guest forwarded: hardware error code `error_code` at gva.
- * SHADOW_FIXED when it was a shadow fault (the entry is now filled and
- * the guest retries); SHADOW_TRUE_FAULT with *guest_error_code when the
- * guest's own tables refuse the access. -ENXIO when they map a frame the
- * guest does not have; -ERANGE for a non-canonical gva; -ENOSPC when the
- * pool cannot hold one walk.
- */
-int shadow_page_fault(struct shadow *s, uint64_t gva, uint32_t error_code,
-		      uint32_t *guest_error_code)
-{
-	unsigned int access = pf_access(error_code);
-	struct pagewalk_result w;
-	uint64_t changes = s->nr_changes;
-	int ret;
-
-	if (s->root == SHADOW_NONE)
-		return -EINVAL;
-	if (error_code & PF_RSVD)
-		return err_set(-EIO, "the CPU found reserved bits in the shadow tables at 0x%llx",
-			       (unsigned long long)gva);
-	ret = pagewalk(&s->cpu, gva, access, shadow_read_guest, s, &w);
-	if (ret == -EFAULT) {
-		*guest_error_code = w.error_code;
-		s->st.reflected++;
-		return SHADOW_TRUE_FAULT;
-	}
-	if (ret)
-		return walk_error(gva, ret);
-	ret = shadow_fix(s, gva, access, &w);
-	if (ret == -ENOSPC) {
-		ret = shadow_reset(s);
-		if (!ret)
-			ret = shadow_fix(s, gva, access, &w);
-		if (ret == -ENOSPC)
-			return pool_too_small(s);
-	}
-	if (ret)
-		return ret;
-	s->st.filled++;
-	/* Our tables were right already: someone holds a stale copy. */
-	if (s->nr_changes == changes) {
-		s->st.spurious++;
-		s->need_flush = true;
-	}
-	return SHADOW_FIXED;
 }
 
 /*

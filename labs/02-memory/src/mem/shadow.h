@@ -112,6 +112,29 @@ int shadow_init(struct shadow *s, const struct shadow_config *cfg);
 void shadow_free(struct shadow *s);
 int shadow_load_cr3(struct shadow *s, uint64_t guest_cr3);
 int shadow_invlpg(struct shadow *s, uint64_t gva);
+/*
+ * shadow_page_fault() - a #PF the guest took on the shadow tables and
+ * forwarded: the hardware's error code `error_code` (SDM 4.7) at gva.
+ *	It walks the guest's own tables (pagewalk() on s->cpu, through the
+ *	P2M) for the access the error code describes:
+ *	- they refuse it, a true fault: SHADOW_TRUE_FAULT, with
+ *	  *guest_error_code the error code the guest's tables give, for the
+ *	  guest's own #PF handler; counted in st.reflected;
+ *	- they allow it, a shadow fault: the shadow is made to agree
+ *	  (shadow_fix() in shadow.c) and the guest retries the access:
+ *	  SHADOW_FIXED, counted in st.filled. If that changed no shadow
+ *	  entry (s->nr_changes counts the entries written), the shadow was
+ *	  right already and something holds a stale copy of it (the TLB,
+ *	  or a KVM that shadows our tables): st.spurious, s->need_flush.
+ *	  A pool too full for one walk is reset (shadow_reset(): every
+ *	  shadow dropped) and the fix made again.
+ *	Errors: -EINVAL before the first CR3 load; -EIO when the error code
+ *	has RSVD (the VMM's own tables are wrong); -ENXIO when the guest's
+ *	tables name a frame it does not have; -ERANGE for a non-canonical
+ *	gva (walk_error() turns pagewalk()'s errors into these); -ENOSPC
+ *	when the pool cannot hold one walk even when empty
+ *	(pool_too_small() says so).
+ */
 int shadow_page_fault(struct shadow *s, uint64_t gva, uint32_t error_code,
 		      uint32_t *guest_error_code);
 uint64_t shadow_root_gpa(const struct shadow *s);

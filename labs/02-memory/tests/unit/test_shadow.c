@@ -8,6 +8,8 @@
  * bits) and the design in src/mem/shadow.h: a clean page (D = 0) and a guest
  * page table are mapped read-only, a write to a page table puts it out of
  * sync until the next CR3 load or INVLPG, a shadow page per guest table.
+ * A re-sync may drop a changed entry or bring it up to date: the tests
+ * accept both, and count only what the contracts define (shadow.h).
  * The shadow is checked by walking it here, as the CPU would, from the
  * root in the pool.
  */
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "mem/shadow.h"
 #include "unit.h"
 
@@ -327,14 +330,20 @@ START_TEST(test_write_protect_resync)
 
 	s.need_flush = false;
 	ck_assert_int_eq(shadow_invlpg(&s, va), 0);
-	ck_assert_uint_eq(swalk(va, NULL), 0);
+	/*
+	 * The stale translation is gone: the shadow maps nothing there now
+	 * (the entry dropped, to be filled again), or already the new frame
+	 * (the entry brought up to date): either is a correct re-sync.
+	 */
+	ck_assert_msg(swalk(va, NULL) == 0 || swalk(va, NULL) == mfn_of(211) * PG,
+		      "2.shadow: after the re-sync the shadow still maps the old frame");
 	ck_assert_uint_eq(swalk(va_pt, &rights), mfn_of(pt_pfn) * PG);
 	ck_assert_uint_eq(rights & RW, 0);
 	ck_assert(!s.oos[pt_pfn]);
 	ck_assert_uint_eq(s.st.resyncs, 1);
-	ck_assert_uint_eq(s.st.zapped, 1);
 	ck_assert(s.need_flush);
-	ck_assert_int_eq(fault(va, 0, NULL), SHADOW_FIXED);
+	if (swalk(va, NULL) == 0)
+		ck_assert_int_eq(fault(va, 0, NULL), SHADOW_FIXED);
 	ck_assert_uint_eq(swalk(va, NULL), mfn_of(211) * PG);
 }
 END_TEST
@@ -380,8 +389,11 @@ START_TEST(test_resync_upper_level)
 	pde = gentry(cr3, 0x200000, 2);
 	*pde = *gentry(cr3, 0x400000, 2);
 	ck_assert_int_eq(shadow_load_cr3(&s, cr3), 0);	/* a CR3 reload */
-	ck_assert_uint_eq(swalk(0x200000, NULL), 0);
-	ck_assert_int_eq(fault(0x200000, 0, NULL), SHADOW_FIXED);
+	/* Dropped, or linked to the new page table: never the old one. */
+	ck_assert_msg(swalk(0x200000, NULL) != mfn_of(230) * PG,
+		      "2.shadow: after the re-sync the shadow still uses the old page table");
+	if (swalk(0x200000, NULL) == 0)
+		ck_assert_int_eq(fault(0x200000, 0, NULL), SHADOW_FIXED);
 	ck_assert_uint_eq(swalk(0x200000, NULL), mfn_of(231) * PG);
 }
 END_TEST
@@ -499,6 +511,54 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/*
+ * No shadow before the first CR3 load; a #PF with RSVD set means the
+ * VMM's own tables are malformed (the guest's are never the CPU's).
+ */
+START_TEST(test_fault_errors)
+{
+	uint64_t cr3;
+
+	ck_assert_int_eq(fault(0x1000, 0, NULL), -EINVAL);
+	cr3 = guest();
+	map(cr3, 0x1000, 250, P | RW);
+	ck_assert_int_eq(fault(0x1000, EC_P | 0x8, NULL), -EIO);
+	ck_assert_uint_eq(swalk(0x1000, NULL), 0);
+	ck_assert_uint_eq(s.st.filled + s.st.reflected, 0);
+}
+END_TEST
+
+/*
+ * A table out of sync may change twice before the next INVLPG, with a
+ * shadow fault in between: the shadow filled from the first change must
+ * not survive the second. Here page 0x1000 is mapped (a fault fills it)
+ * and then unmapped again; after INVLPG the guest must fault.
+ */
+START_TEST(test_resync_after_fill_while_oos)
+{
+	uint64_t cr3 = guest(), va = 0x1000, va_pt = 0x300000, pt_pfn, *pte;
+	uint32_t gec = 0xff;
+
+	map(cr3, 0x2000, 252, P | RW | A | D);		/* the same page table */
+	pt_pfn = (*gentry(cr3, va, 2) & ADDR) / PG;
+	map(cr3, va_pt, pt_pfn, P | RW | A | D);
+	ck_assert_int_eq(fault(0x2000, 0, NULL), SHADOW_FIXED);
+	ck_assert_int_eq(fault(va_pt, EC_W, NULL), SHADOW_FIXED);
+	ck_assert(s.oos[pt_pfn]);
+	pte = gentry(cr3, va, 1);
+	ck_assert_uint_eq(*pte, 0);
+	*pte = 251 * PG | P | RW;			/* mapped... */
+	ck_assert_int_eq(fault(va, 0, NULL), SHADOW_FIXED);
+	ck_assert_uint_eq(swalk(va, NULL), mfn_of(251) * PG);
+	*pte = 0;					/* ...and unmapped */
+	ck_assert_int_eq(shadow_invlpg(&s, va), 0);
+	ck_assert_msg(swalk(va, NULL) == 0,
+		      "2.shadow: after INVLPG the shadow still maps what the guest unmapped");
+	ck_assert_int_eq(fault(va, 0, &gec), SHADOW_TRUE_FAULT);
+	ck_assert_uint_eq(gec, 0);
+}
+END_TEST
+
 START_TEST(test_spurious)
 {
 	uint64_t cr3 = guest();
@@ -537,6 +597,28 @@ START_TEST(test_pinned)
 	/* A CR3 whose tables do not map the pinned range is refused. */
 	ck_assert_int_eq(shadow_load_cr3(&s, 40 * PG), -EFAULT);
 	ck_assert_uint_eq(swalk(0x100000, NULL), mfn_of(300) * PG);
+}
+END_TEST
+
+/*
+ * A pool that, emptied, still cannot hold the pinned range and one more
+ * walk: -ENOSPC, and a message that says so.
+ */
+START_TEST(test_pool_too_small)
+{
+	next_table = 2;
+	/* The pinned range spans two GiB: root, PDPT, 2 x (PD, PT) = 6. */
+	map(1 * PG, 0x3fffe000, 300, P | RW);
+	map(1 * PG, 0x3ffff000, 303, P | RW);
+	map(1 * PG, 0x40000000, 301, P | RW);
+	s.cfg.pin_start = 0x3fffe000;
+	s.cfg.pin_end = 0x40001000;
+	ck_assert_int_eq(shadow_load_cr3(&s, 1 * PG), 0);
+	/* Another PML4 entry: a PDPT, a PD and a PT more, 9 > 8. */
+	map(1 * PG, 0x8000000000ULL, 302, P | RW);
+	ck_assert_int_eq(fault(0x8000000000ULL, 0, NULL), -ENOSPC);
+	ck_assert_msg(strstr(err_msg(), "cannot hold"),
+		      "2.shadow: a pool too small for one walk says so: %s", err_msg());
 }
 END_TEST
 
@@ -642,7 +724,6 @@ START_TEST(test_load_cr3_fails_keeps_pinned)
 
 	ck_assert_int_eq(shadow_load_cr3(&s, 40 * PG), -EFAULT);
 	ck_assert_uint_eq(s.st.resets, 0);
-	ck_assert_uint_ge(s.st.zapped, 1);
 	ck_assert_uint_eq(s.cpu.cr3, 1 * PG);
 	ck_assert_uint_eq(swalk(0x100000, NULL), mfn_of(300) * PG);
 	ck_assert_uint_eq(swalk(0x101000, NULL), mfn_of(301) * PG);
@@ -672,10 +753,13 @@ Suite *shadow_suite(void)
 	tcase_add_test(tc, test_large_page);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_spurious);
+	tcase_add_test(tc, test_fault_errors);
+	tcase_add_test(tc, test_resync_after_fill_while_oos);
 	suite_add_tcase(su, tc);
 	tcase_add_checked_fixture(small, fail_setup, teardown);
 	tcase_add_test(small, test_pinned);
 	tcase_add_test(small, test_pool_reset);
+	tcase_add_test(small, test_pool_too_small);
 	tcase_add_test(small, test_load_cr3_fails_after_reset);
 	tcase_add_test(small, test_load_cr3_fails_keeps_pinned);
 	suite_add_tcase(su, small);

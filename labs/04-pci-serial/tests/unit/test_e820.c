@@ -114,6 +114,52 @@ START_TEST(high_halves_kept)
 }
 END_TEST
 
+/*
+ * Only EAX, EBX, ECX and CF are the call's to change, on success as on
+ * refusal (where AH = 86h is the change): every other register, and
+ * every other flag, as the caller left it.
+ */
+START_TEST(other_registers_kept)
+{
+	struct kvm_regs before;
+	struct kvm_sregs sbefore;
+	int refuse;
+
+	for (refuse = 0; refuse <= 1; refuse++) {
+		call_regs(1);
+		regs.rdx |= 0x5555000000000000ULL;
+		regs.rsi = 0x1111111111111111ULL;
+		regs.rbp = 0x2222222222222222ULL;
+		regs.rsp = 0x7bf0;
+		regs.r8 = 0x3333;
+		regs.r15 = 0x4444;
+		regs.rip = 0x1234;
+		regs.rflags = 0x2 | 0x200 | 0x40 | (refuse ? 0 : 1);	/* IF, ZF */
+		if (refuse)
+			regs.rcx = 3;
+		before = regs;
+		sbefore = sregs;
+		ck_assert_int_eq(e820_call(&mm, &regs, &sregs), refuse ? -EINVAL : 0);
+		ck_assert_msg(regs.rdx == before.rdx && regs.rsi == before.rsi &&
+			      regs.rdi == before.rdi && regs.rbp == before.rbp &&
+			      regs.rsp == before.rsp && regs.r8 == before.r8 &&
+			      regs.r15 == before.r15 && regs.rip == before.rip,
+			      "2.e820: only EAX, EBX, ECX and CF change");
+		ck_assert_msg((regs.rflags & ~1ULL) == (before.rflags & ~1ULL),
+			      "2.e820: only CF of RFLAGS changes: 0x%llx, was 0x%llx",
+			      (unsigned long long)regs.rflags,
+			      (unsigned long long)before.rflags);
+		ck_assert_msg(!memcmp(&sregs, &sbefore, sizeof(sregs)),
+			      "2.e820: the segment registers are not the call's to change");
+		if (refuse)
+			ck_assert_msg(regs.rbx == before.rbx &&
+				      (regs.rax & ~0xff00ULL) == (before.rax & ~0xff00ULL) &&
+				      regs.rcx == before.rcx,
+				      "2.e820: a refused call changes AH and CF alone");
+	}
+}
+END_TEST
+
 /* Real mode: DI is 16 bits, the segment base does the rest. */
 START_TEST(buffer_is_es_di)
 {
@@ -219,6 +265,7 @@ Suite *e820_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, walk_the_map);
 	tcase_add_test(tc, high_halves_kept);
+	tcase_add_test(tc, other_registers_kept);
 	tcase_add_test(tc, buffer_is_es_di);
 	tcase_add_test(tc, odd_buffer_exact_size);
 	tcase_add_test(tc, bad_calls_set_cf);

@@ -393,6 +393,42 @@ static void tables_pae(void)
 	cpu.cr3 = 0x1020;
 }
 
+/*
+ * Bits of CR3 and of a 4 KiB leaf that are not address bits: CR3 bits
+ * 11:0 in 32-bit paging and 4:0 in PAE paging (SDM tables 4-3 and 4-7),
+ * and bit 7 of a PTE, which is PAT, not PS (tables 4-6 and 4-11): with
+ * it set, the frame's bits 20:13 are address bits as ever.
+ */
+START_TEST(cr3_low_bits_and_pat)
+{
+	tables_32();
+	mode_32(WP, PSE, 0);
+	cpu.cr3 = 0x1fff;
+	ck_ok(0x00000abc, R, 0x00100abc, 4096);
+	put32(0x2000 + 5 * 4, 0x00323000 | P | RW | PS);	/* PAT */
+	ck_ok(0x00005abc, W, 0x00323abc, 4096);
+
+	tables_pae();
+	mode_pae(WP, 0, NXE);
+	cpu.cr3 = 0x1020 | 0x1f;
+	ck_ok(0x00000123, R, 0x00100123, 4096);
+	ck_assert_uint_eq(res.entry_gpa[0], 0x1020);
+	put64(0x5030, 0x00123000 | P | RW | PS);		/* PAT */
+	ck_ok(0x00006abc, W, 0x00123abc, 4096);
+}
+END_TEST
+
+/* The PDPTE read from memory, when no PDPTE registers are given, can fail. */
+START_TEST(pae_pdpte_unreadable)
+{
+	tables_pae();
+	mode_pae(WP, 0, NXE);
+	fail_at = 0;
+	ck_assert_int_eq(walk(0x00000123, R), -EIO);
+	ck_assert_int_eq(nreads, 1);
+}
+END_TEST
+
 START_TEST(pae_translate)
 {
 	tables_pae();
@@ -762,10 +798,23 @@ Suite *pagewalk_suite(void)
 	tcase_add_test(tc, l4_reserved);
 	tcase_add_test(tc, l4_rights);
 	tcase_add_test(tc, bad_calls);
+	tcase_add_test(tc, p32_4k);
+	tcase_add_test(tc, p32_4m);
+	tcase_add_test(tc, p32_no_pse);
+	tcase_add_test(tc, p32_not_present);
+	tcase_add_test(tc, pae_translate);
+	tcase_add_test(tc, pae_pdpte);
+	tcase_add_test(tc, pae_reserved);
+	tcase_add_test(tc, cr3_low_bits_and_pat);
+	tcase_add_test(tc, pae_pdpte_unreadable);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
+/*
+ * What the walker does before any walk, given with it: the paging mode
+ * from the registers, 5-level paging refused, no paging at all.
+ */
 Suite *pagewalk_modes_suite(void)
 {
 	Suite *s = suite_create("pagewalk-modes");
@@ -775,13 +824,6 @@ Suite *pagewalk_modes_suite(void)
 	tcase_add_test(tc, mode_from_registers);
 	tcase_add_test(tc, five_level_refused);
 	tcase_add_test(tc, no_paging);
-	tcase_add_test(tc, p32_4k);
-	tcase_add_test(tc, p32_4m);
-	tcase_add_test(tc, p32_no_pse);
-	tcase_add_test(tc, p32_not_present);
-	tcase_add_test(tc, pae_translate);
-	tcase_add_test(tc, pae_pdpte);
-	tcase_add_test(tc, pae_reserved);
 	suite_add_tcase(s, tc);
 	return s;
 }

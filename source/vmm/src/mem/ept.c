@@ -200,38 +200,60 @@ int ept_walk(const struct ept *ept, uint64_t gpa, unsigned int access,
 	return 0;
 }
 
-/* EXERCISE 2.ept: Build the EPT for the memslots; the two-dimensional walk.
+/* EXERCISE 2.ept: Building the EPT; the two-dimensional walk.
  *
- * ept_map(): map [gpa, gpa + size) to [hpa, hpa + size) with rights
- * perms (EPT_R, EPT_W, EPT_X). gpa, hpa and size must be multiples of
- * 4 KiB, size > 0, the range below 2^EPT_GPA_BITS, perms a non-empty
- * subset of EPT_RWX that is not write-without-read; otherwise -EINVAL
- * (with err_set()). Use the largest page, 1 GiB, 2 MiB or 4 KiB, that is
- * at most max_page, to which gpa and hpa are both aligned, and that fits
- * in what is left. For each page, go down from the PML4 (the table at
- * ept->eptp's address bits; ept_table() turns an address into a table),
- * creating missing tables with ept_table_alloc() (-ENOSPC when it
- * returns NULL); point to a table with its address | EPT_RWX; write the
- * leaf as hpa | perms | write-back memory type (EPT_MT_WB in bits 5:3)
- * | EPT_PS for a 1 GiB or 2 MiB page. A GPA that is already mapped is
- * -EEXIST.
+ * ept_map() - map [gpa, gpa + size) to [hpa, hpa + size) in ept, with
+ * the rights perms.
+ *	In: gpa, hpa, size: multiples of 4 KiB, size > 0, the whole range
+ *	  below 2^EPT_GPA_BITS; perms: EPT_R, EPT_W, EPT_X, at least one,
+ *	  never write without read; max_page: the largest page allowed.
+ *	Out: EPT entries in Intel's format (SDM vol. 3C, "EPT Translation
+ *	  Mechanism"): each piece of the range mapped by the largest page -
+ *	  1 GiB, 2 MiB or 4 KiB - that is at most max_page, to which both
+ *	  its GPA and its HPA are aligned, and that fits in what is left; a
+ *	  leaf holds the HPA, perms, the write-back memory type in bits 5:3
+ *	  (EPT_MT_WB) and, for a large page, EPT_PS; an entry that points
+ *	  to a table holds its address and all three rights, so that the
+ *	  leaf alone decides (as KVM does). Missing tables come from
+ *	  ept_table_alloc(); ept_table() turns an entry's address back into
+ *	  a table; the PML4 is the table at ept->eptp's address bits.
+ *	Returns 0; -EINVAL for arguments outside the above, with
+ *	  err_set(-EINVAL, "EPT: cannot map 0x%llx bytes at GPA 0x%llx to
+ *	  0x%llx", size, gpa, hpa);
+ *	  -EEXIST when part of the range is mapped already (in a large
+ *	  page, say); -ENOSPC when no table can be allocated.
  *
- * ept_build(): start again from an empty PML4 (zero the nr_tables
- * tables in use, keep only the first), map each region (pages of at most
- * max_page), and remember the regions in ept->region[] (at most
- * EPT_MAX_REGIONS, else -E2BIG): ept_host() reads guest memory through
- * them.
+ * ept_build() - the EPT of a machine's memory: start again from an
+ * empty PML4 (the tables in use zeroed, only the PML4 kept), map each of
+ * the n regions r[] with its own perms and pages of at most max_page,
+ * and keep the regions in ept->region[] (at most EPT_MAX_REGIONS, else
+ * -E2BIG, with err_set(-E2BIG, "EPT: %u regions, at most %u", n,
+ * EPT_MAX_REGIONS)), where ept_host() finds host memory through them.
+ * Returns 0 or the first error.
  *
- * ept_walk2d(): fill *res (zeroed first) for the access. Run pagewalk()
- * with a read callback that translates each entry's GPA with ept_walk()
- * (PW_READ), adds its res.refs to res->refs, and then reads the entry
- * from ept_host() and counts one more reference (and one guest_refs).
- * When that EPT walk fails, remember the GPA, level and outcome (qual |
- * EPT_QUAL_GLA_VALID for a violation) and make the callback fail. After
- * pagewalk(): -EFAULT is EPT2D_PAGE_FAULT, -ERANGE EPT2D_NOT_CANONICAL;
- * an EPT failure is its outcome; other errors are returned. On success,
- * translate the final GPA with ept_walk() for the access, counting its
- * references too; a violation there also has EPT_QUAL_GLA_FINAL.
+ * ept_walk2d() - the CPU's two-dimensional walk of gva for `access`
+ * (ept.h): the guest's own walk (pagewalk() with cpu), every guest
+ * paging-structure entry read through the EPT - its GPA translated by
+ * ept_walk() for a read, then the entry read from host memory
+ * (ept_host()) - and last the EPT walk of the final GPA for the access.
+ *	Out, in *res (zeroed first): the outcome (also the return value);
+ *	  res->guest, the guest's walk; res->refs, every memory reference,
+ *	  EPT entries and guest entries alike, res->guest_refs the guest
+ *	  entries among them; for EPT2D_OK, res->hpa. An EPT walk that
+ *	  fails stops everything: EPT2D_VIOLATION (res->qual: ept_walk()'s
+ *	  qualification with EPT_QUAL_GLA_VALID, and EPT_QUAL_GLA_FINAL
+ *	  when it was the final GPA) or EPT2D_MISCONFIG, with the GPA and
+ *	  the EPT level it stopped at. A #PF of the guest's walk is
+ *	  EPT2D_PAGE_FAULT, a non-canonical gva EPT2D_NOT_CANONICAL.
+ *	Returns a negative errno when the walk cannot be made: -EINVAL
+ *	  for a bad access; -EIO for a guest entry whose host memory no
+ *	  region holds, or an EPT entry that points at no table of ours
+ *	  (ept_walk()'s -EIO).
+ *
+ * Read: Intel SDM vol. 3C, chapter "VMX Support for Address
+ * Translation": "The Extended Page Table Mechanism (EPT)" (the entry
+ * formats, translation, misconfigurations, violations and their exit
+ * qualification); book chapter 2, "EPT and the two-dimensional walk".
  *
  * Tests: unit.ept unit.walk2d unit.walkdev guest.pagewalk
  *	guest.pagewalk-legacy
