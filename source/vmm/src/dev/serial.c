@@ -415,7 +415,8 @@ int serial_init(struct vm *vm, void **state)
 	s->timer = timers_add(&vm->irq->timers, ser_fire, s);
 	if (s->timer < 0)
 		return err_set(-ENOSPC, "no timer left for COM1");
-	ret = open_host(s, spec);
+	/* A machine made without options (the fuzz targets') has no host. */
+	ret = vm->opt ? open_host(s, spec) : 0;
 	if (ret)
 		return ret;
 	/* A reader that went away must not kill us: writes then fail. */
