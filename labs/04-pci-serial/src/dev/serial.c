@@ -97,6 +97,7 @@ static void warn(struct serial *s, unsigned int bit, const char *what)
 		     what, strerror(errno));
 }
 
+/* excerpt: serial-tx */
 /* Everything in obuf out, waiting for the host as long as it takes. */
 static void out_flush(struct serial *s)
 {
@@ -133,6 +134,7 @@ static bool ser_tx(void *opaque, uint8_t byte)
 	atomic_fetch_add(&s->nr_out, 1);
 	return true;
 }
+/* end excerpt: serial-tx */
 
 /* ---- input ---- */
 
@@ -203,6 +205,7 @@ static ssize_t in_read(struct serial *s, uint8_t *buf)
 	}
 }
 
+/* excerpt: serial-rx */
 /* Push what is pending as the receiver takes it; false when stopped. */
 static bool in_push(struct serial *s, const uint8_t *buf, size_t n)
 {
@@ -223,6 +226,7 @@ static bool in_push(struct serial *s, const uint8_t *buf, size_t n)
 	atomic_fetch_add(&s->nr_in, done);
 	return !stop;
 }
+/* end excerpt: serial-rx */
 
 static void *in_thread(void *arg)
 {

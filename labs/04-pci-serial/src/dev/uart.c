@@ -88,6 +88,7 @@ static void arm_deadline(struct uart *u)
 		u->ops.deadline(u->opaque, u->rx_activity_ns + 4 * char_ns(u));
 }
 
+/* excerpt: uart-iir */
 static uint8_t iir_now(const struct uart *u)
 {
 	if ((u->ier & UART_IER_ELSI) && u->lsr_err)
@@ -103,6 +104,7 @@ static uint8_t iir_now(const struct uart *u)
 		return UART_IIR_MSR;
 	return UART_IIR_NONE;
 }
+/* end excerpt: uart-iir */
 
 /*
  * After every change: the IRQ line, the next deadline, and the host

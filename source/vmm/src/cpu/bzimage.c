@@ -504,6 +504,7 @@ static unsigned int guest_e820(struct vm *vm, struct bzimage_e820 *out,
 	return n;
 }
 
+/* excerpt: bzimage-load-files */
 static int load_files(struct vm *vm, const struct options *opt,
 		      const uint8_t *kernel, size_t klen, const uint8_t *initrd,
 		      size_t ilen, struct boot_info *bi)
@@ -524,6 +525,7 @@ static int load_files(struct vm *vm, const struct options *opt,
 	bi->entry = plan.entry;
 	return 0;
 }
+/* end excerpt: bzimage-load-files */
 
 int bzimage_load_guest(struct vm *vm, const struct options *opt,
 		       struct boot_info *bi)

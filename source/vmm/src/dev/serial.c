@@ -98,6 +98,7 @@ static void warn(struct serial *s, unsigned int bit, const char *what)
 		     what, strerror(errno));
 }
 
+/* excerpt: serial-tx */
 /* Everything in obuf out, waiting for the host as long as it takes. */
 static void out_flush(struct serial *s)
 {
@@ -134,6 +135,7 @@ static bool ser_tx(void *opaque, uint8_t byte)
 	atomic_fetch_add(&s->nr_out, 1);
 	return true;
 }
+/* end excerpt: serial-tx */
 
 /* ---- input ---- */
 
@@ -204,6 +206,7 @@ static ssize_t in_read(struct serial *s, uint8_t *buf)
 	}
 }
 
+/* excerpt: serial-rx */
 /* Push what is pending as the receiver takes it; false when stopped. */
 static bool in_push(struct serial *s, const uint8_t *buf, size_t n)
 {
@@ -224,6 +227,7 @@ static bool in_push(struct serial *s, const uint8_t *buf, size_t n)
 	atomic_fetch_add(&s->nr_in, done);
 	return !stop;
 }
+/* end excerpt: serial-rx */
 
 static void *in_thread(void *arg)
 {

@@ -547,11 +547,11 @@ static uint32_t cfg_read_locked(struct pci_func *f, unsigned int reg,
 	return v;
 }
 
+/* excerpt: pci-cfg-write */
 static void cfg_write_locked(struct pci_bus *b, struct pci_func *f,
 			     unsigned int reg, unsigned int size, uint32_t val)
 {
 	unsigned int i;
-
 	uint16_t old_cmd;
 
 	if (!f)
@@ -571,6 +571,7 @@ static void cfg_write_locked(struct pci_bus *b, struct pci_func *f,
 	if (cmd_of(f) != old_cmd && b->ops.command)
 		b->ops.command(b->opaque, f, old_cmd, cmd_of(f));
 }
+/* end excerpt: pci-cfg-write */
 
 uint32_t pci_cfg_read(struct pci_bus *b, uint8_t bus, uint8_t devfn,
 		      uint16_t reg, unsigned int size)

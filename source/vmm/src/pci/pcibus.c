@@ -176,6 +176,7 @@ static struct bus *bar_bus(struct pcibus *pb, enum pci_bar_type type)
  * overlapping BARs answers is not defined); one over the platform's own
  * devices or RAM is registered and answers only where they do not.
  */
+/* excerpt: pcibus-bar-map */
 static int bar_map(void *opaque, struct pci_func *f, int bar,
 		   enum pci_bar_type type, uint64_t addr, uint64_t size)
 {
@@ -187,6 +188,7 @@ static int bar_map(void *opaque, struct pci_func *f, int bar,
 	return bus_register(bar_bus(pb, type), addr, size, fn->bar[bar].name,
 			    &bar_bus_ops, &fn->bar[bar]) ? -1 : 0;
 }
+/* end excerpt: pcibus-bar-map */
 
 static void bar_unmap(void *opaque, struct pci_func *f, int bar,
 		      enum pci_bar_type type, uint64_t addr, uint64_t size)
