@@ -36,6 +36,8 @@
  *   --limit SECONDS    the longest a wait, or the run after the steps, may
  *                      take (default 300)
  *   --quiet            do not copy the VMM's output
+ *   --timing           say on standard error when each wait ended:
+ *                      "vmmtest: TEXT after S s" from the VMM's start
  *
  * Exit status: the VMM's (128 + N if signal N ended it), or 10 when a
  * check failed or a wait ran out of time, with one line saying why on
@@ -72,7 +74,7 @@ struct step {
 static struct {
 	struct step step[MAX_STEPS];
 	int nr_steps;
-	bool fifo, quiet;
+	bool fifo, quiet, timing;
 	double fifo_stall;	/* seconds without reading, ... */
 	long long stall_after;	/* ... once this many bytes have come */
 	long long max_fifo;	/* -1: no check */
@@ -81,6 +83,7 @@ static struct {
 } opt = { .stall_after = 1, .max_fifo = -1, .max_growth = -1, .limit = 300 };
 
 static pid_t child = -1;
+static double started;		/* when the VMM was started */
 static int to_vmm = -1, from_vmm = -1, fifo_fd = -1;
 static char fifo_path[64], fifo_dir[32];
 static char *out;		/* everything the VMM wrote */
@@ -269,6 +272,9 @@ static void do_wait(const char *text)
 	}
 	/* What this wait read, for --match: up to the end of its text. */
 	mark = (size_t)(found - out) + strlen(text);
+	if (opt.timing)
+		fprintf(stderr, "vmmtest: \"%s\" after %.3f s\n", text,
+			now() - started);
 }
 
 static void do_match(const char *re, size_t from, size_t to)
@@ -360,7 +366,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vmmtest [--wait TEXT] [--match REGEX] [--send TEXT] "
 		"[--send-file FILE] [--close] [--fifo] [--fifo-stall S] [--fifo-stall-after N] [--max-fifo N] "
-		"[--max-rss-growth KIB] [--limit S] [--quiet] -- VMM [ARG]...\n");
+		"[--max-rss-growth KIB] [--limit S] [--quiet] [--timing] -- VMM [ARG]...\n");
 	exit(2);
 }
 
@@ -378,6 +384,8 @@ static int parse(int argc, char **argv)
 			opt.fifo = true;
 		else if (!strcmp(o, "--quiet"))
 			opt.quiet = true;
+		else if (!strcmp(o, "--timing"))
+			opt.timing = true;
 		else if (!v)
 			usage();
 		else if (!strcmp(o, "--wait"))
@@ -437,6 +445,7 @@ static void start(char **argv)
 
 	if (pipe(in) < 0 || pipe(outp) < 0)
 		fail("pipe: %s", strerror(errno));
+	started = now();
 	child = fork();
 	if (child < 0)
 		fail("fork: %s", strerror(errno));
