@@ -26,7 +26,8 @@ COM1 instead of the debug console: QEMU gets -serial stdio, our VMM
 `input = FILE` the harness writes FILE to their standard input once the
 guest's first line has arrived (the guest is ready then), and keeps it
 open until the run ends. In the lab machine, where a job's standard input
-is a file, our VMM gets FILE as its standard input from the start.
+is a file, guests/out/vmmtest does that for our VMM: it waits for the
+first line, then writes FILE.
 """
 
 import argparse
@@ -267,7 +268,8 @@ def run_vmm_here(vmm, runs):
 
 def run_vmm_lab(mod, root, vmm, runs):
     """The same, in the lab machine: every run in one boot. A guest on
-    COM1 gets --serial stdio, and its input file as standard input."""
+    COM1 gets --serial stdio, and its input file after its first line,
+    from guests/out/vmmtest (whose status is the VMM's)."""
     def rel(path):
         return os.path.relpath(path, root)
     jobs = []
@@ -276,8 +278,9 @@ def run_vmm_lab(mod, root, vmm, runs):
         argv = [rel(vmm)] + (["--serial", "stdio"] if serial.on else []) + \
             extra + [rel(guest)]
         if serial.input is not None:
-            argv = ["sh", "-c", 'exec "$@" < "$0"',
-                    os.path.join("guests", sec["input"])] + argv
+            argv = [os.path.join("guests", "out", "vmmtest"), "--wait", "\\n",
+                    "--send-file", os.path.join("guests", sec["input"]),
+                    "--"] + argv
         jobs.append(Job(name, argv, TIME_LIMIT))
     got = {}
     for r in mod.run_jobs(jobs, root, {}):
