@@ -108,10 +108,8 @@ static void handler(struct trap_frame *tf)
 	if (periodic_phase) {
 		/* UF is set every second even with UIE off: not counted. */
 		if (c & C_PF && periodic_left) {
-			if (!c_first) {
+			if (!c_first)
 				c_first = c;
-				c_again = cmos_read(REG_C);
-			}
 			if (!--periodic_left)
 				cmos_write(REG_B, cmos_read(REG_B) & ~B_PIE);
 			taken++;
@@ -210,9 +208,16 @@ static void periodic(void)
 	irq_wait(&taken, 16);
 	check(periodic_left, 0, 1, "  periodic interrupts left to take");
 	check(c_first & (C_IRQF | C_PF), C_IRQF | C_PF, 2, "  register C: IRQF, PF");
+	/*
+	 * Reading C clears it. Read twice with the rate at 0 (no periodic
+	 * flag can be set again between the reads, however slowly the
+	 * machine runs) and PIE, AIE, UIE off (no IRQF).
+	 */
+	cmos_write(REG_A, A_DV_32K);
+	cmos_read(REG_C);
+	c_again = cmos_read(REG_C);
 	check(c_again & (C_IRQF | C_PF), 0, 2, "  register C read again");
 	check(cmos_read(REG_B) & B_PIE, 0, 2, "  PIE off");
-	cmos_write(REG_A, A_DV_32K);
 }
 
 void guest_main(void)
