@@ -32,6 +32,16 @@
 #define IRQDEV_ID		0xc	/* reads IRQDEV_SIGNATURE */
 #define IRQDEV_SIGNATURE	0x54515249	/* "IRQT", little-endian */
 
+/*
+ * The watchdog of a wait for an interrupt (our VMM only; QEMU ignores
+ * the port): a 4-byte write of ms arms it, 0 disarms it. If it expires,
+ * the VMM ends the run as if the guest had written IRQDEV_WATCHDOG_CODE
+ * to the exit device: a VMM that never delivers the interrupt fails the
+ * test at once instead of leaving the guest halted until its time limit.
+ */
+#define IRQDEV_WATCHDOG_PORT	0x2018
+#define IRQDEV_WATCHDOG_CODE	126	/* exit status 253 */
+
 static inline void irqdev_line(unsigned int n, int level)
 {
 	outb(IRQDEV_LINE_PORT + n, level ? 1 : 0);
@@ -42,6 +52,11 @@ static inline void irqdev_pulse(unsigned int n)
 {
 	irqdev_line(n, 1);
 	irqdev_line(n, 0);
+}
+
+static inline void irqdev_watchdog(unsigned int ms)
+{
+	outl(IRQDEV_WATCHDOG_PORT, ms);
 }
 
 static inline int irqdev_has_msi(void)

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "platform.h"
+
 #define TRAP_EXIT_CODE	127	/* status 255: an unexpected exception */
 
 /* The stack trap32.asm builds: pushad, vector, error code, CPU frame. */
@@ -42,18 +44,32 @@ static inline void irq_disable(void)
 	asm volatile("cli" : : : "memory");
 }
 
+/* The longest a wait may go without an interrupt: far more than any needs. */
+#define IRQ_WAIT_MS	5000
+
 /*
  * Wait with interrupts enabled until *count reaches n, halting in between;
  * returns with interrupts disabled. The count is tested with IF = 0, and
  * STI's one-instruction shadow keeps the interrupt from slipping in
  * between STI and HLT, so none is missed. A VMM that never delivers the
- * interrupt leaves the guest halted, and the test's time limit ends it.
+ * interrupt would leave the guest halted for good: the interrupt test
+ * device's watchdog (platform.h), armed again whenever the count moves,
+ * ends the run after IRQ_WAIT_MS without one instead.
  */
 static inline void irq_wait(volatile unsigned int *count, unsigned int n)
 {
+	unsigned int seen = *count;
+
+	irqdev_watchdog(IRQ_WAIT_MS);
 	irq_disable();
-	while (*count < n)
+	while (*count < n) {
 		asm volatile("sti; hlt; cli" : : : "memory");
+		if (*count != seen) {
+			seen = *count;
+			irqdev_watchdog(IRQ_WAIT_MS);
+		}
+	}
+	irqdev_watchdog(0);
 }
 
 #endif

@@ -41,6 +41,32 @@
  */
 int inject_decide(struct kvm_run *run, struct lapic *l, struct pic *pic)
 {
+	/* EXERCISE 3.inject: The interrupt window.
+	 *
+	 * `l` is the vCPU's local APIC (lapic.h: lapic_pending(),
+	 * lapic_ack(); the vector of an ExtINT comes from the 8259A pair
+	 * `pic`, pic_inta()) and `run` the kvm_run page as KVM left it at
+	 * the last exit. Return the vector that KVM_INTERRUPT is to inject
+	 * before the next KVM_RUN, taken from the controllers as the CPU's
+	 * interrupt acknowledge would take it, or INJECT_NONE; and leave
+	 * run->request_interrupt_window set exactly when an interrupt waits
+	 * that the vCPU could take but cannot take now, so that KVM exits
+	 * to us (KVM_EXIT_IRQ_WINDOW_OPEN) as soon as it can.
+	 *
+	 * Read: book §3.2.4-3.2.8; the KVM API documentation
+	 * (Documentation/virt/kvm/api.rst): KVM_INTERRUPT, and in struct
+	 * kvm_run request_interrupt_window, ready_for_interrupt_injection
+	 * and if_flag; Intel SDM vol. 3A, 6.8.1 (masking with IF) and 10.8
+	 * (the local APIC's acknowledge, IRR and ISR).
+	 *
+	 * Tests: unit.inject guest.pic-timer.user guest.pic-cascade.user
+	 *	guest.pic-rotate.user guest.apic-timer.user
+	 *	guest.ioapic-level.user guest.ipi-pingpong.user
+	 *	guest.msi.user guest.irq-nonsense.user guest.irq-storm.user
+	 * Stub: (void)l; (void)pic;
+	 *	run->request_interrupt_window = 0;
+	 *	return INJECT_NONE;
+	 */
 	int v = lapic_pending(l);
 
 	if (v == LAPIC_NONE) {
@@ -56,6 +82,7 @@ int inject_decide(struct kvm_run *run, struct lapic *l, struct pic *pic)
 		v = pic_inta(pic);
 	run->request_interrupt_window = lapic_pending(l) != LAPIC_NONE;
 	return v;
+	/* END EXERCISE 3.inject */
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "irq/pit.h"
+#include "irq/irqlock.h"
 
 enum pit_warn {
 	PIT_W_PORT,
@@ -39,9 +40,17 @@ static void pit_warn(struct pit *p, unsigned int bit, const char *msg)
 		     msg);
 }
 
+/*
+ * The model counts ticks from an epoch 2^32 ticks (an hour) before the
+ * owner's clock's zero: a count may begin before the first tick the owner
+ * can name (a mode 3 count taken in its low half begins one high half
+ * before its reload), and its start must still be a tick.
+ */
+#define PIT_EPOCH	(1ULL << 32)
+
 static uint64_t pit_now(struct pit *p)
 {
-	return pit_ns_to_ticks(p->ops.now_ns(p->opaque));
+	return pit_ns_to_ticks(p->ops.now_ns(p->opaque)) + PIT_EPOCH;
 }
 
 /* The counter's modulus: a BCD counter holds four decimal digits. */
@@ -234,7 +243,7 @@ static void pit_rearm(struct pit *p, uint64_t t)
 {
 	uint64_t tick = chan_next_rise(&p->ch[0], t);
 	uint64_t ns = tick == UINT64_MAX ? PIT_NO_DEADLINE :
-		      pit_ticks_to_ns(tick);
+		      pit_ticks_to_ns(tick - PIT_EPOCH);
 
 	if (ns == p->deadline)
 		return;
@@ -272,7 +281,7 @@ void pit_reset(struct pit *p)
 {
 	uint64_t t;
 
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	t = pit_now(p);
 	chan_reset(&p->ch[0], true);	/* gates 0 and 1 are tied high */
 	chan_reset(&p->ch[1], true);
@@ -280,13 +289,13 @@ void pit_reset(struct pit *p)
 	p->port61 = 0;
 	p->acc = t;
 	pit_settle(p, t);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 }
 
 void pit_init(struct pit *p, const struct pit_ops *ops, void *opaque)
 {
 	memset(p, 0, sizeof(*p));
-	pthread_mutex_init(&p->lock, NULL);
+	irq_lock_init(&p->lock);
 	p->ops = *ops;
 	p->opaque = opaque;
 	p->deadline = PIT_NO_DEADLINE;
@@ -532,7 +541,7 @@ uint8_t pit_read(struct pit *p, uint16_t port)
 	uint64_t t;
 	uint8_t v = 0xFF;
 
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	t = pit_now(p);
 	pit_sync(p, t);
 	if (port >= PIT_PORT_CH0 && port < PIT_PORT_CTRL)
@@ -542,7 +551,7 @@ uint8_t pit_read(struct pit *p, uint16_t port)
 	else if (port != PIT_PORT_CTRL)
 		pit_warn(p, PIT_W_PORT, "read of a port that is not ours");
 	pit_settle(p, t);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 	return v;
 }
 
@@ -550,7 +559,7 @@ void pit_write(struct pit *p, uint16_t port, uint8_t val)
 {
 	uint64_t t;
 
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	t = pit_now(p);
 	pit_sync(p, t);
 	if (port >= PIT_PORT_CH0 && port < PIT_PORT_CTRL) {
@@ -564,26 +573,26 @@ void pit_write(struct pit *p, uint16_t port, uint8_t val)
 		pit_warn(p, PIT_W_PORT, "write to a port that is not ours");
 	}
 	pit_settle(p, t);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 }
 
 void pit_service(struct pit *p)
 {
 	uint64_t t;
 
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	t = pit_now(p);
 	pit_sync(p, t);
 	pit_settle(p, t);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 }
 
 uint64_t pit_next_deadline(struct pit *p)
 {
 	uint64_t ns;
 
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	ns = p->deadline;
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 	return ns;
 }

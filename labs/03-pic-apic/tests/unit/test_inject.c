@@ -51,6 +51,10 @@ START_TEST(nothing_pending)
 	exit_state(0, 0, 1);
 	ck_assert_int_eq(inject_decide(&run, l, &m->pic), INJECT_NONE);
 	ck_assert_uint_eq(run.request_interrupt_window, 0);
+	/* Then something to give. */
+	request(0x33);
+	exit_state(1, 1, 1);
+	ck_assert_int_eq(inject_decide(&run, l, &m->pic), 0x33);
 }
 END_TEST
 

@@ -233,10 +233,20 @@ Suite *irq_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, pc_defaults);
 	tcase_add_test(tc, pulse_is_high_then_low);
-	tcase_add_test(tc, msi_route);
 	tcase_add_test(tc, bad_routes);
 	tcase_add_test(tc, table_full);
 	tcase_add_test(tc, kvm_routing_form);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+Suite *irq_paths_suite(void)
+{
+	Suite *s = suite_create("irq-paths");
+	TCase *tc = tcase_create("paths");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, msi_route);
 	tcase_add_test(tc, pit_to_vcpu_through_pic);
 	tcase_add_test(tc, level_gsi_through_ioapic);
 	suite_add_tcase(s, tc);

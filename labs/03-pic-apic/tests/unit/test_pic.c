@@ -2,7 +2,8 @@
  * test_pic.c - the 8259A pair against the datasheet: ICW1-ICW4, OCW1-3,
  * the priority resolver, EOI and rotation, automatic EOI, poll, special
  * mask mode, special fully nested mode, the cascade, ELCR and spurious
- * IRQ 7/15.
+ * IRQ 7/15. Suite pic needs the resolver and the EOI commands (exercise
+ * 3.pic) in every check; pic-regs holds the rest.
  */
 #include "irqunit.h"
 
@@ -181,6 +182,39 @@ START_TEST(fixed_priority_order)
 }
 END_TEST
 
+/* The level of lowest priority waits behind any level in service. */
+START_TEST(lowest_level_waits)
+{
+	pulse(3);
+	ck_assert_uint_eq(pic_inta(p), 0x23);
+	pulse(7);				/* IR7: the lowest */
+	ck_assert_int_eq(m->intr, 0);
+	pic_write(p, 0x20, 0x20);
+	ck_assert_int_eq(m->intr, 1);
+	ck_assert_uint_eq(pic_inta(p), 0x27);
+	/* After a rotation IR3 is the lowest: the same with IR3 behind IR4. */
+	pic_write(p, 0x20, 0xC3);		/* set priority: IR3 lowest */
+	pulse(4);
+	ck_assert_uint_eq(pic_inta(p), 0x24);
+	pulse(3);
+	ck_assert_int_eq(m->intr, 0);
+}
+END_TEST
+
+/* OCW2 with R = 0, SL = 1, EOI = 0 does nothing at all. */
+START_TEST(ocw2_no_operation)
+{
+	pulse(3);
+	ck_assert_uint_eq(pic_inta(p), 0x23);
+	pic_write(p, 0x20, 0x43);		/* "no operation", L = 3 */
+	ck_assert_uint_eq(irqm_pic_isr(p, 0x20), 0x08);
+	pulse(5);
+	pic_write(p, 0x20, 0x40);		/* nor does it rotate */
+	pic_write(p, 0x20, 0x20);
+	ck_assert_uint_eq(pic_inta(p), 0x25);
+}
+END_TEST
+
 START_TEST(fully_nested)
 {
 	pulse(5);
@@ -234,6 +268,36 @@ START_TEST(eoi_with_nothing_in_service)
 	pulse(1);
 	/* No rotation happened: IR0 still first. */
 	ck_assert_uint_eq(pic_inta(p), 0x20);
+	pic_write(p, 0x20, 0x20);
+	ck_assert_uint_eq(pic_inta(p), 0x21);
+	pic_write(p, 0x20, 0x20);
+	/* Nor after a set priority: IR3 stays the lowest, IR4 first. */
+	pic_write(p, 0x20, 0xC3);
+	pic_write(p, 0x20, 0xA0);
+	pulse(0);
+	pulse(4);
+	ck_assert_uint_eq(pic_inta(p), 0x24);
+}
+END_TEST
+
+/* Priority is a rank: IR0 preempts IR1, the next rank, in service. */
+START_TEST(next_rank_nests)
+{
+	pulse(1);
+	ck_assert_uint_eq(pic_inta(p), 0x21);
+	pulse(0);
+	ck_assert_int_eq(m->intr, 1);
+	ck_assert_uint_eq(pic_inta(p), 0x20);
+	ck_assert_uint_eq(irqm_pic_isr(p, 0x20), 0x03);
+	/* And with IR5 the lowest: IR6 (rank 0) preempts IR7 (rank 1). */
+	pic_write(p, 0x20, 0x20);
+	pic_write(p, 0x20, 0x20);
+	pic_write(p, 0x20, 0xC5);
+	pulse(7);
+	ck_assert_uint_eq(pic_inta(p), 0x27);
+	pulse(6);
+	ck_assert_int_eq(m->intr, 1);
+	ck_assert_uint_eq(pic_inta(p), 0x26);
 }
 END_TEST
 
@@ -470,9 +534,14 @@ END_TEST
 START_TEST(no_sfnm_slave_cannot_nest)
 {
 	pulse(12);
-	pic_inta(p);
+	ck_assert_uint_eq(pic_inta(p), 0x2C);
 	pulse(9);
 	ck_assert_int_eq(m->intr, 0);
+	/* After both EOIs IRQ 9 goes in. */
+	pic_write(p, 0xA0, 0x20);
+	pic_write(p, 0x20, 0x20);
+	ck_assert_int_eq(m->intr, 1);
+	ck_assert_uint_eq(pic_inta(p), 0x29);
 }
 END_TEST
 
@@ -598,14 +667,11 @@ Suite *pic_suite(void)
 	tcase_add_test(raw, icw_cascade_sequence);
 	tcase_add_test(raw, icw2_low_bits_ignored);
 	tcase_add_test(raw, single_mode_skips_icw3);
-	tcase_add_test(raw, no_icw4);
 	tcase_add_test(raw, icw1_without_ic4_clears_icw4);
 	tcase_add_test(raw, icw1_resets_imr_priority_smm_and_rr);
 	tcase_add_test(raw, icw1_needs_a_new_edge);
-	tcase_add_test(raw, icw4_without_icw1_is_ocw1);
 	tcase_add_test(raw, ltim_all_level);
 	tcase_add_test(raw, special_fully_nested);
-	tcase_add_test(raw, power_on_masked);
 	tcase_add_test(raw, auto_eoi);
 	tcase_add_test(raw, rotate_in_auto_eoi);
 	suite_add_tcase(s, raw);
@@ -615,6 +681,9 @@ Suite *pic_suite(void)
 	tcase_add_test(pc, slave_masked_by_master_ir2);
 	tcase_add_test(pc, fixed_priority_order);
 	tcase_add_test(pc, fully_nested);
+	tcase_add_test(pc, lowest_level_waits);
+	tcase_add_test(pc, next_rank_nests);
+	tcase_add_test(pc, ocw2_no_operation);
 	tcase_add_test(pc, same_level_does_not_nest);
 	tcase_add_test(pc, specific_eoi);
 	tcase_add_test(pc, eoi_with_nothing_in_service);
@@ -628,12 +697,28 @@ Suite *pic_suite(void)
 	tcase_add_test(pc, cascade);
 	tcase_add_test(pc, cascade_slave_priority);
 	tcase_add_test(pc, no_sfnm_slave_cannot_nest);
-	tcase_add_test(pc, elcr_masks);
 	tcase_add_test(pc, elcr_level);
 	tcase_add_test(pc, edge_needs_rising_edge);
 	tcase_add_test(pc, spurious_irq7);
 	tcase_add_test(pc, spurious_irq15);
 	tcase_add_test(pc, int_callback_transitions);
+	suite_add_tcase(s, pc);
+	return s;
+}
+
+Suite *pic_regs_suite(void)
+{
+	Suite *s = suite_create("pic-regs");
+	TCase *tc = tcase_create("raw");
+	TCase *pc = tcase_create("pc");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, no_icw4);
+	tcase_add_test(tc, icw4_without_icw1_is_ocw1);
+	tcase_add_test(tc, power_on_masked);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(pc, setup_pc, teardown);
+	tcase_add_test(pc, elcr_masks);
 	tcase_add_test(pc, cascade_ir_refused);
 	suite_add_tcase(s, pc);
 	return s;

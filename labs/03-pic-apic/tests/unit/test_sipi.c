@@ -102,6 +102,9 @@ START_TEST(sipi_at_any_other_time_is_ignored)
 	poweron(&s, &r);
 	ck_assert_int_eq(smp_next(KVM_MP_STATE_RUNNABLE, true, true, 0x08, &s, &r),
 			 SMP_IGNORE);
+	/* Not a SIPI that does nothing in every state: */
+	ck_assert_int_eq(smp_next(KVM_MP_STATE_INIT_RECEIVED, false, true, 0x08,
+				  &s, &r), SMP_START);
 }
 END_TEST
 

@@ -41,6 +41,25 @@ void smp_event(struct vcpu *vcpu, bool sipi, uint8_t vector)
 enum smp_action smp_next(unsigned int mp, bool bsp, bool sipi, uint8_t vector,
 			 struct kvm_sregs *sregs, struct kvm_regs *regs)
 {
+	/* EXERCISE 3.sipi: INIT and the start-up IPI.
+	 *
+	 * Return what the request does to a processor in MP state `mp`
+	 * (KVM_MP_STATE_*; `bsp` for the boot processor), one of smp.h's
+	 * enum smp_action. For SMP_START, also turn *sregs and *regs, which
+	 * hold the processor's state at power-on, into the state in which
+	 * the start-up IPI starts it; leave them alone otherwise.
+	 *
+	 * Read: Intel SDM vol. 3A, 8.4 (the MP initialization protocol and
+	 * the wait-for-SIPI state) and 10.6.1 (the INIT and Start-Up
+	 * delivery modes); guests/README.md, "Lab 03: interrupts"; book
+	 * §1.4.
+	 *
+	 * Tests: unit.sipi guest.smp-hello.user guest.ipi-pingpong.user
+	 *	guest.msi.user
+	 * Stub: (void)mp; (void)bsp; (void)sipi; (void)vector;
+	 *	(void)sregs; (void)regs;
+	 *	return SMP_IGNORE;
+	 */
 	if (!sipi)
 		return bsp ? SMP_RESET : SMP_WAIT_SIPI;
 	if (mp != KVM_MP_STATE_INIT_RECEIVED)
@@ -49,6 +68,7 @@ enum smp_action smp_next(unsigned int mp, bool bsp, bool sipi, uint8_t vector,
 	sregs->cs.base = (uint64_t)vector << 12;
 	regs->rip = 0;
 	return SMP_START;
+	/* END EXERCISE 3.sipi */
 }
 
 /* Act on what an INIT or SIPI does: the new state and registers. */

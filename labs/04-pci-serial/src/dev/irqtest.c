@@ -6,7 +6,10 @@
  * value but 0) or low (0), as a device's interrupt pin would; an edge is
  * a write of 1 then of 0. Line n is GSI n: ISA IRQ n (to the 8259A and
  * the I/O APIC) below 16, an I/O APIC pin above. Its MSI block sends the
- * one 32-bit memory write a PCI device makes for an MSI.
+ * one 32-bit memory write a PCI device makes for an MSI. Its watchdog
+ * ends the run when a guest waits longer than it said it would: a VMM
+ * that never delivers an interrupt fails a test at once, instead of
+ * leaving the guest halted until the test's time limit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -121,6 +124,51 @@ static const struct bus_ops irqtest_msi_ops = {
 	.write = irqtest_msi_write,
 };
 
+/* The timer thread: the guest waited longer than it asked to. */
+static void irqtest_watchdog_fire(void *opaque)
+{
+	struct irqtest *t = opaque;
+	uint32_t ms;
+
+	pthread_mutex_lock(&t->lock);
+	ms = t->watchdog_ms;
+	t->watchdog_ms = 0;
+	timers_set(&t->vm->irq->timers, t->watchdog_timer, TIMERS_NONE);
+	pthread_mutex_unlock(&t->lock);
+	if (!ms)
+		return;		/* disarmed meanwhile */
+	fflush(stdout);
+	fprintf(stderr, "vmm: irqtest: the guest's watchdog expired: no interrupt came in %u ms\n",
+		ms);
+	vm_stop(t->vm, IRQTEST_WATCHDOG_CODE << 1 | 1);
+}
+
+static void irqtest_watchdog_write(struct vcpu *vcpu, void *opaque,
+				   uint64_t offset, unsigned int size,
+				   uint64_t value)
+{
+	struct irqtest *t = opaque;
+	uint64_t when = TIMERS_NONE;
+
+	(void)vcpu;
+	(void)offset;
+	if (size != 4) {
+		irqtest_warn(t, IRQTEST_W_WATCHDOG, "a watchdog write that is not 4 bytes ignored");
+		return;
+	}
+	if (value)
+		when = timers_now_ns() + value * 1000000ULL;
+	pthread_mutex_lock(&t->lock);
+	t->watchdog_ms = (uint32_t)value;
+	timers_set(&t->vm->irq->timers, t->watchdog_timer, when);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static const struct bus_ops irqtest_watchdog_ops = {
+	.read = irqtest_line_read,	/* all ones */
+	.write = irqtest_watchdog_write,
+};
+
 int irqtest_init(struct vm *vm, void **state)
 {
 	struct irqtest *t = calloc(1, sizeof(*t));
@@ -131,8 +179,12 @@ int irqtest_init(struct vm *vm, void **state)
 	*state = t;
 	t->vm = vm;
 	pthread_mutex_init(&t->lock, NULL);
+	t->watchdog_timer = timers_add(&vm->irq->timers, irqtest_watchdog_fire, t);
 	ret = bus_register(&vm->pio, IRQTEST_LINES_PORT, IRQTEST_LINES,
 			   "irqtest lines", &irqtest_line_ops, t);
+	if (!ret)
+		ret = bus_register(&vm->pio, IRQTEST_WATCHDOG_PORT, 4,
+				   "irqtest watchdog", &irqtest_watchdog_ops, t);
 	if (ret)
 		return ret;
 	return bus_register(&vm->pio, IRQTEST_MSI_PORT, IRQTEST_MSI_LEN,
@@ -143,9 +195,11 @@ void irqtest_exit(void *state, struct vm *vm)
 {
 	struct irqtest *t = state;
 
-	(void)vm;
 	if (!t)
 		return;
+	/* No watchdog may fire into a device that is gone. */
+	if (vm->irq)
+		timers_stop(&vm->irq->timers);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }

@@ -38,7 +38,7 @@
 #define IOAPIC_RTE_MASKED	(1u << 16)
 
 struct ioapic_ops {
-	/* Send a message; return how many local APICs accepted it. */
+	/* Send a message; return how many local APICs accepted it. Required. */
 	int (*deliver)(void *opaque, const struct apic_irq *irq);
 	irqwarn_fn *warn;
 };

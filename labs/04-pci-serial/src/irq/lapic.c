@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "irq/lapic.h"
+#include "irq/irqlock.h"
 
 /* BSP, EXTD, EN and a base below 2^36 (MAXPHYADDR 36). */
 #define LAPIC_BASE_VALID 0xFFFFFFD00ull
@@ -350,21 +351,21 @@ static void lapic_init_reset(struct lapic *l)
 
 void lapic_reset(struct lapic *l)
 {
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	l->base = LAPIC_BASE_DEFAULT | LAPIC_BASE_EN |
 		  (l->bsp ? LAPIC_BASE_BSP : 0);
 	l->id = (uint32_t)l->reset_id << 24;
 	lapic_regs_reset(l);
 	l->lint[0] = l->lint[1] = 0;
 	tmr_rearm(l);
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 }
 
 void lapic_init(struct lapic *l, int index, uint8_t apic_id, bool bsp,
 		uint64_t bus_hz, const struct lapic_ops *ops, void *opaque)
 {
 	memset(l, 0, sizeof(*l));
-	pthread_mutex_init(&l->lock, NULL);
+	irq_lock_init(&l->lock);
 	l->index = index;
 	l->bsp = bsp;
 	l->bus_hz = bus_hz ? bus_hz : 1000000000u;
@@ -563,7 +564,7 @@ static uint64_t lapic_enter(struct lapic *l)
 {
 	uint64_t t;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	t = lapic_ticks(l);
 	tmr_sync(l, t);
 	return t;
@@ -572,7 +573,7 @@ static uint64_t lapic_enter(struct lapic *l)
 static void lapic_leave(struct lapic *l)
 {
 	tmr_rearm(l);
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 }
 
 uint32_t lapic_read(struct lapic *l, uint64_t offset, unsigned int size)
@@ -618,7 +619,7 @@ int lapic_set_base(struct lapic *l, uint64_t val)
 {
 	int r = 0;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	if ((val & ~LAPIC_BASE_VALID) || (val & LAPIC_BASE_X2APIC)) {
 		lapic_warn(l, LAPIC_W_BASE, "IA32_APIC_BASE: reserved bits or x2APIC refused");
 		r = -1;
@@ -630,7 +631,7 @@ int lapic_set_base(struct lapic *l, uint64_t val)
 			  (l->bsp ? LAPIC_BASE_BSP : 0);
 		lapic_notify(l);
 	}
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 	return r;
 }
 
@@ -638,9 +639,9 @@ uint64_t lapic_get_base(struct lapic *l)
 {
 	uint64_t v;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	v = l->base;
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 	return v;
 }
 
@@ -648,9 +649,9 @@ uint8_t lapic_get_cr8(struct lapic *l)
 {
 	uint8_t v;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	v = (uint8_t)(l->tpr >> 4);
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 	return v;
 }
 
@@ -661,12 +662,12 @@ uint8_t lapic_get_cr8(struct lapic *l)
  */
 void lapic_set_cr8(struct lapic *l, uint8_t cr8)
 {
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	if ((cr8 & 0xF) != l->tpr >> 4) {
 		l->tpr = (uint32_t)(cr8 & 0xF) << 4;
 		lapic_notify(l);
 	}
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 }
 
 /* ---- interrupts in ---- */
@@ -814,10 +815,10 @@ bool lapic_take_nmi(struct lapic *l)
 {
 	bool r;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	r = l->nmi_pending;
 	l->nmi_pending = false;
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 	return r;
 }
 
@@ -825,9 +826,9 @@ bool lapic_nmi_pending(struct lapic *l)
 {
 	bool r;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	r = l->nmi_pending;
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 	return r;
 }
 
@@ -862,7 +863,7 @@ bool lapic_match(struct lapic *l, const struct apic_irq *irq, bool self)
 {
 	bool r;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	switch (irq->shorthand) {
 	case APIC_SH_SELF:
 		r = self;
@@ -881,7 +882,7 @@ bool lapic_match(struct lapic *l, const struct apic_irq *irq, bool self)
 		break;
 	}
 	r = r && hw_enabled(l);
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 	return r;
 }
 
@@ -889,9 +890,9 @@ uint8_t lapic_apr(struct lapic *l)
 {
 	uint8_t v;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	v = (uint8_t)lapic_apr_locked(l);
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 	return v;
 }
 
@@ -899,9 +900,9 @@ bool lapic_is_focus(struct lapic *l, uint8_t vector)
 {
 	bool r;
 
-	pthread_mutex_lock(&l->lock);
+	irq_lock(&l->lock);
 	r = !(l->svr & LAPIC_SVR_NO_FOCUS) &&
 	    (vec_test(l->irr, vector) || vec_test(l->isr, vector));
-	pthread_mutex_unlock(&l->lock);
+	irq_unlock(&l->lock);
 	return r;
 }

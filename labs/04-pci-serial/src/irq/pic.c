@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "irq/pic.h"
+#include "irq/irqlock.h"
 
 enum pic_warn {
 	PIC_W_IRQ,		/* bad input line number */
@@ -37,6 +38,47 @@ static uint8_t chip_level_mask(const struct pic_chip *c)
 	return (c->icw1 & 0x08) ? 0xFF : c->elcr;
 }
 
+/* The master treats IR2 as cascaded when ICW3 says so (cascade mode). */
+static bool master_cascades(const struct pic_chip *m)
+{
+	return !(m->icw1 & 0x02) && (m->icw3 & (1u << CASCADE_IR));
+}
+
+/* EXERCISE 3.pic: The 8259A's priority resolver and its EOI commands.
+ *
+ * chip_pending(): the IR whose request one chip of the pair (`c`; the
+ * master when `master`) signals on its INT output now, or -1 for none.
+ * chip_ocw2(): what an OCW2 (`val`) written to the chip does: the EOI
+ * commands, specific and non-specific, with and without rotation, set
+ * priority, and the rotation in automatic EOI mode.
+ *
+ * The chip's state is struct pic_chip (pic.h): IRR, ISR, IMR, `lowest`
+ * (the IR of lowest priority: IR7 after ICW1, then wherever rotation and
+ * set priority put it), `smm` (special mask mode), icw4's SFNM bit
+ * (special fully nested mode, bit 4), and master_cascades() for the
+ * cascade IR of a master. Only what reaches INT counts: masked requests
+ * do not.
+ *
+ * Read: the Intel 8259A datasheet, "Interrupt Sequence", "Fully Nested
+ * Mode", "End of Interrupt", "Automatic Rotation", "Specific Rotation",
+ * "Special Mask Mode", "Special Fully Nested Mode" and the OCW2 table;
+ * book §3.2.5-3.2.7.
+ *
+ * Tests: unit.pic unit.irq-paths guest.pic-timer.user guest.pic-timer.split
+ *	guest.pic-cascade.user guest.pic-cascade.split guest.pic-poll.user
+ *	guest.pic-poll.split guest.pic-rotate.user guest.pic-rotate.split
+ *	guest.irq-storm.user guest.irq-storm.split
+ * Stub: static int chip_pending(const struct pic_chip *c, bool master)
+ *	{
+ *		(void)c; (void)master;
+ *		return -1;
+ *	}
+ *
+ *	static void chip_ocw2(struct pic_chip *c, uint8_t val)
+ *	{
+ *		(void)c; (void)val;
+ *	}
+ */
 /* The IR of highest priority among `bits`, or -1: rotation starts the scan. */
 static int chip_highest(const struct pic_chip *c, uint8_t bits)
 {
@@ -54,12 +96,6 @@ static int chip_highest(const struct pic_chip *c, uint8_t bits)
 static unsigned int chip_rank(const struct pic_chip *c, unsigned int ir)
 {
 	return (ir - c->lowest - 1) & 7;
-}
-
-/* The master treats IR2 as cascaded when ICW3 says so (cascade mode). */
-static bool master_cascades(const struct pic_chip *m)
-{
-	return !(m->icw1 & 0x02) && (m->icw3 & (1u << CASCADE_IR));
 }
 
 /*
@@ -88,6 +124,53 @@ static int chip_pending(const struct pic_chip *c, bool master)
 		return irq;
 	return -1;
 }
+
+/* Non-specific EOI: the highest level in service (not masked ones in SMM). */
+static void chip_eoi_nonspecific(struct pic_chip *c, bool rotate)
+{
+	uint8_t isr = c->smm ? c->isr & ~c->imr : c->isr;
+	int ir = chip_highest(c, isr);
+
+	if (ir < 0)
+		return;
+	c->isr &= ~(1u << ir);
+	if (rotate)
+		c->lowest = (uint8_t)ir;
+}
+
+/* OCW2: R, SL, EOI in bits 7-5, the level L in bits 2-0. */
+static void chip_ocw2(struct pic_chip *c, uint8_t val)
+{
+	unsigned int l = val & 7;
+
+	switch (val >> 5) {
+	case 0:	/* rotate in automatic EOI mode (clear) */
+		c->rotate_aeoi = false;
+		break;
+	case 1:	/* non-specific EOI */
+		chip_eoi_nonspecific(c, false);
+		break;
+	case 2:	/* no operation */
+		break;
+	case 3:	/* specific EOI */
+		c->isr &= ~(1u << l);
+		break;
+	case 4:	/* rotate in automatic EOI mode (set) */
+		c->rotate_aeoi = true;
+		break;
+	case 5:	/* rotate on non-specific EOI */
+		chip_eoi_nonspecific(c, true);
+		break;
+	case 6:	/* set priority: L becomes the lowest */
+		c->lowest = (uint8_t)l;
+		break;
+	case 7:	/* rotate on specific EOI */
+		c->isr &= ~(1u << l);
+		c->lowest = (uint8_t)l;
+		break;
+	}
+}
+/* END EXERCISE 3.pic */
 
 /* An input line changes: edge inputs latch on a rising edge only. */
 static void chip_set_line(struct pic_chip *c, unsigned int ir, int level)
@@ -161,17 +244,17 @@ static void chip_reset(struct pic_chip *c, uint8_t elcr_mask)
 
 void pic_reset(struct pic *p)
 {
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	chip_reset(&p->chip[MASTER], PIC_ELCR_MASTER_MASK);
 	chip_reset(&p->chip[SLAVE], PIC_ELCR_SLAVE_MASK);
 	pic_update(p);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 }
 
 void pic_init(struct pic *p, const struct pic_ops *ops, void *opaque)
 {
 	memset(p, 0, sizeof(*p));
-	pthread_mutex_init(&p->lock, NULL);
+	irq_lock_init(&p->lock);
 	p->ops = *ops;
 	p->opaque = opaque;
 	pic_reset(p);
@@ -204,52 +287,6 @@ static void chip_icw1(struct pic_chip *c, uint8_t val)
 	c->icw3 = 0;
 	if (!(val & 0x01))
 		c->icw4 = 0;
-}
-
-/* Non-specific EOI: the highest level in service (not masked ones in SMM). */
-static void chip_eoi_nonspecific(struct pic_chip *c, bool rotate)
-{
-	uint8_t isr = c->smm ? c->isr & ~c->imr : c->isr;
-	int ir = chip_highest(c, isr);
-
-	if (ir < 0)
-		return;
-	c->isr &= ~(1u << ir);
-	if (rotate)
-		c->lowest = (uint8_t)ir;
-}
-
-/* OCW2: R, SL, EOI in bits 7-5, the level L in bits 2-0. */
-static void chip_ocw2(struct pic_chip *c, uint8_t val)
-{
-	unsigned int l = val & 7;
-
-	switch (val >> 5) {
-	case 0:	/* rotate in automatic EOI mode (clear) */
-		c->rotate_aeoi = false;
-		break;
-	case 1:	/* non-specific EOI */
-		chip_eoi_nonspecific(c, false);
-		break;
-	case 2:	/* no operation */
-		break;
-	case 3:	/* specific EOI */
-		c->isr &= ~(1u << l);
-		break;
-	case 4:	/* rotate in automatic EOI mode (set) */
-		c->rotate_aeoi = true;
-		break;
-	case 5:	/* rotate on non-specific EOI */
-		chip_eoi_nonspecific(c, true);
-		break;
-	case 6:	/* set priority: L becomes the lowest */
-		c->lowest = (uint8_t)l;
-		break;
-	case 7:	/* rotate on specific EOI */
-		c->isr &= ~(1u << l);
-		c->lowest = (uint8_t)l;
-		break;
-	}
 }
 
 /* OCW3: ESMM/SMM in bits 6-5, P in bit 2, RR/RIS in bits 1-0. */
@@ -372,10 +409,10 @@ uint8_t pic_read(struct pic *p, uint16_t port)
 {
 	uint8_t v;
 
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	v = pic_read_locked(p, port);
 	pic_update(p);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 	return v;
 }
 
@@ -406,21 +443,21 @@ static void pic_write_locked(struct pic *p, uint16_t port, uint8_t val)
 
 void pic_write(struct pic *p, uint16_t port, uint8_t val)
 {
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	pic_write_locked(p, port, val);
 	pic_update(p);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 }
 
 void pic_set_irq(struct pic *p, unsigned int irq, int level)
 {
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	if (irq >= 16 || irq == CASCADE_IR)
 		pic_warn(p, PIC_W_IRQ, "input line out of range or the cascade IR2");
 	else
 		chip_set_line(&p->chip[irq >> 3], irq & 7, level != 0);
 	pic_update(p);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 }
 
 /*
@@ -462,10 +499,10 @@ uint8_t pic_inta(struct pic *p)
 {
 	uint8_t vec;
 
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	vec = pic_inta_locked(p);
 	pic_update(p);
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 	return vec;
 }
 
@@ -473,8 +510,8 @@ int pic_output(struct pic *p)
 {
 	int out;
 
-	pthread_mutex_lock(&p->lock);
+	irq_lock(&p->lock);
 	out = p->out;
-	pthread_mutex_unlock(&p->lock);
+	irq_unlock(&p->lock);
 	return out;
 }

@@ -117,6 +117,8 @@ int main(void)
 		pic_suite, pit_suite, lapic_suite, ipi_suite, ioapic_suite,
 		msi_suite, irq_suite, irq_hostile_suite, irq_threads_suite,
 		inject_suite, sipi_suite, mptable_suite, irqtest_suite,
+		pic_regs_suite, ioapic_regs_suite, msi_regs_suite,
+		irq_paths_suite, irqtest_msi_suite,
 		pci_suite, uart_suite, edu_suite, rtc_suite, dmar_suite,
 		bzimage_suite, dev_hostile_suite, dev_threads_suite,
 	};

@@ -84,6 +84,9 @@ START_TEST(edge_delivery)
 	ck_assert_uint_eq(m->delivered[0].dest, 0x02);
 	ck_assert_uint_eq(m->delivered[0].level, 0);
 	ck_assert_uint_eq(m->delivered[0].dm, APIC_DM_FIXED);
+	ck_assert_uint_eq(m->delivered[0].assert, 1);
+	ck_assert_uint_eq(m->delivered[0].shorthand, APIC_SH_NONE);
+	ck_assert_int_eq(m->delivered[0].source, APIC_SRC_NONE);
 	ck_assert(irqm_irr_has(&m->cpu[1], 0x34));
 	ck_assert(!irqm_irr_has(&m->cpu[0], 0x34));
 	ioapic_set_irq(io, 4, 1);		/* no new edge */
@@ -102,6 +105,16 @@ START_TEST(masked_edge_is_lost)
 	ioapic_set_irq(io, 3, 0);
 	rte(3, 0x00000033, 0);
 	ck_assert_int_eq(m->delivered_n, 0);
+	/* Unmasked, the next edge goes. */
+	ioapic_set_irq(io, 3, 1);
+	ck_assert_int_eq(m->delivered_n, 1);
+	ck_assert_uint_eq(m->delivered[0].vector, 0x33);
+	/* An edge while masked is lost even if the line is still high. */
+	ioapic_set_irq(io, 3, 0);
+	rte(3, 0x00010033, 0);
+	ioapic_set_irq(io, 3, 1);
+	rte(3, 0x00000033, 0);
+	ck_assert_int_eq(m->delivered_n, 1);
 }
 END_TEST
 
@@ -170,6 +183,28 @@ START_TEST(level_not_accepted_no_remote_irr)
 	ioapic_set_irq(io, 6, 1);
 	ck_assert_int_eq(m->delivered_n, 1);
 	ck_assert_uint_eq(reg(0x1C) & IOAPIC_RTE_REMOTE_IRR, 0);
+	/* An EOI of its vector concerns only entries waiting for one. */
+	ioapic_eoi(io, 0x66);
+	ck_assert_int_eq(m->delivered_n, 1);
+}
+END_TEST
+
+/* Lowest priority may be level triggered; pin 0 counts like any pin. */
+START_TEST(level_lowest_priority_on_pin_0)
+{
+	rte(0, 0x00008170, 0xff);	/* level, lowest priority, vector 0x70 */
+	ioapic_set_irq(io, 0, 1);
+	ck_assert_int_eq(m->delivered_n, 1);
+	ck_assert_uint_eq(m->delivered[0].dm, APIC_DM_LOWEST);
+	ck_assert_uint_eq(m->delivered[0].level, 1);
+	ck_assert_uint_eq(m->delivered[0].assert, 1);
+	ck_assert_uint_eq(reg(0x10) & IOAPIC_RTE_REMOTE_IRR, IOAPIC_RTE_REMOTE_IRR);
+	ioapic_eoi(io, 0x70);
+	ck_assert_int_eq(m->delivered_n, 2);	/* still asserted: again */
+	ioapic_set_irq(io, 0, 0);
+	ioapic_eoi(io, 0x70);
+	ck_assert_uint_eq(reg(0x10) & IOAPIC_RTE_REMOTE_IRR, 0);
+	ck_assert_int_eq(m->delivered_n, 2);
 }
 END_TEST
 
@@ -184,6 +219,8 @@ END_TEST
 
 START_TEST(delivery_modes)
 {
+	int w = m->warnings;
+
 	rte(1, 0x00000100 | 0x31, 0);		/* lowest priority */
 	rte(2, 0x00000400, 0);			/* NMI */
 	rte(3, 0x00008700, 0);			/* ExtINT (level is ignored) */
@@ -195,6 +232,7 @@ START_TEST(delivery_modes)
 	ioapic_set_irq(io, 4, 1);
 	ioapic_set_irq(io, 5, 1);
 	ck_assert_int_eq(m->delivered_n, 3);
+	ck_assert_int_eq(m->warnings, w + 1);	/* the reserved modes, once */
 	ck_assert_uint_eq(m->delivered[0].dm, APIC_DM_LOWEST);
 	ck_assert_uint_eq(m->delivered[1].dm, APIC_DM_NMI);
 	ck_assert_uint_eq(m->delivered[2].dm, APIC_DM_EXTINT);
@@ -224,17 +262,28 @@ Suite *ioapic_suite(void)
 	TCase *tc = tcase_create("rte");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, id_version_arbitration);
-	tcase_add_test(tc, rte_reset_and_fields);
 	tcase_add_test(tc, edge_delivery);
 	tcase_add_test(tc, masked_edge_is_lost);
 	tcase_add_test(tc, level_remote_irr_cycle);
 	tcase_add_test(tc, eoi_of_other_vector);
 	tcase_add_test(tc, level_masked_then_unmasked);
 	tcase_add_test(tc, level_not_accepted_no_remote_irr);
-	tcase_add_test(tc, edge_clears_remote_irr);
+	tcase_add_test(tc, level_lowest_priority_on_pin_0);
 	tcase_add_test(tc, delivery_modes);
 	tcase_add_test(tc, bad_accesses);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+Suite *ioapic_regs_suite(void)
+{
+	Suite *s = suite_create("ioapic-regs");
+	TCase *tc = tcase_create("regs");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, id_version_arbitration);
+	tcase_add_test(tc, rte_reset_and_fields);
+	tcase_add_test(tc, edge_clears_remote_irr);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 
 #include "irq/irq.h"
+#include "irq/irqlock.h"
 
 enum irq_warn {
 	IRQ_W_ROUTE,
@@ -25,7 +26,7 @@ void irq_router_init(struct irq_router *r, const struct irq_ops *ops,
 		     void *opaque)
 {
 	memset(r, 0, sizeof(*r));
-	pthread_mutex_init(&r->lock, NULL);
+	irq_lock_init(&r->lock);
 	r->ops = *ops;
 	r->opaque = opaque;
 }
@@ -73,9 +74,9 @@ int irq_route_add(struct irq_router *r, const struct irq_route *rt)
 {
 	int ret;
 
-	pthread_mutex_lock(&r->lock);
+	irq_lock(&r->lock);
 	ret = irq_route_add_locked(r, rt);
-	pthread_mutex_unlock(&r->lock);
+	irq_unlock(&r->lock);
 	return ret;
 }
 
@@ -93,7 +94,7 @@ void irq_router_set_defaults(struct irq_router *r)
 {
 	uint32_t gsi;
 
-	pthread_mutex_lock(&r->lock);
+	irq_lock(&r->lock);
 	r->n = 0;
 	for (gsi = 0; gsi < 24; gsi++) {
 		if (gsi == CASCADE_PIN)
@@ -104,7 +105,7 @@ void irq_router_set_defaults(struct irq_router *r)
 			irq_add_chip(r, gsi, IRQ_CHIP_PIC_SLAVE, gsi - 8);
 		irq_add_chip(r, gsi, IRQ_CHIP_IOAPIC, gsi ? gsi : 2);
 	}
-	pthread_mutex_unlock(&r->lock);
+	irq_unlock(&r->lock);
 }
 
 int irq_route_del_gsi(struct irq_router *r, uint32_t gsi)
@@ -112,13 +113,13 @@ int irq_route_del_gsi(struct irq_router *r, uint32_t gsi)
 	unsigned int i, j = 0;
 	int gone;
 
-	pthread_mutex_lock(&r->lock);
+	irq_lock(&r->lock);
 	for (i = 0; i < r->n; i++)
 		if (r->route[i].gsi != gsi)
 			r->route[j++] = r->route[i];
 	gone = (int)(r->n - j);
 	r->n = j;
-	pthread_mutex_unlock(&r->lock);
+	irq_unlock(&r->lock);
 	return gone;
 }
 
@@ -152,14 +153,14 @@ int irq_set_level(struct irq_router *r, uint32_t gsi, int level)
 	unsigned int i;
 	int hit = 0;
 
-	pthread_mutex_lock(&r->lock);
+	irq_lock(&r->lock);
 	for (i = 0; i < r->n; i++) {
 		if (r->route[i].gsi != gsi)
 			continue;
 		irq_route_fire(r, &r->route[i], level != 0);
 		hit++;
 	}
-	pthread_mutex_unlock(&r->lock);
+	irq_unlock(&r->lock);
 	return hit ? hit : -1;
 }
 
@@ -179,7 +180,7 @@ int irq_fill_kvm_routing(struct irq_router *r, struct kvm_irq_routing *kr,
 	unsigned int i, n = 0;
 	int ret = 0;
 
-	pthread_mutex_lock(&r->lock);
+	irq_lock(&r->lock);
 	for (i = 0; i < r->n; i++) {
 		rt = &r->route[i];
 		if (msi_only && rt->type != IRQ_ROUTE_MSI)
@@ -204,6 +205,6 @@ int irq_fill_kvm_routing(struct irq_router *r, struct kvm_irq_routing *kr,
 	}
 	kr->nr = n;
 	kr->flags = 0;
-	pthread_mutex_unlock(&r->lock);
+	irq_unlock(&r->lock);
 	return ret ? ret : (int)n;
 }

@@ -11,6 +11,23 @@
 
 enum msi_result msi_decode(uint64_t addr, uint32_t data, struct apic_irq *irq)
 {
+	/* EXERCISE 3.msi: Decode an MSI.
+	 *
+	 * `addr` and `data` are what a device wrote to send an MSI. Return
+	 * MSI_OK with *irq the interrupt message it carries (apicbus.h:
+	 * every field, as an I/O APIC or an ICR would fill it, no
+	 * shorthand, no source), or, writing nothing to *irq, MSI_ERR_ADDR
+	 * when it is not an interrupt at all, MSI_ERR_DM for a reserved
+	 * delivery mode, MSI_DEASSERT for a de-assert message, which sends
+	 * nothing. msi.h says how the redirection hint is taken.
+	 *
+	 * Read: Intel SDM vol. 3A, 10.11 (Message Signalled Interrupts:
+	 * the message address and data register formats); book §3.4.
+	 *
+	 * Tests: unit.msi unit.irq-paths unit.irqtest-msi guest.msi.user
+	 * Stub: (void)addr; (void)data; (void)irq;
+	 *	return MSI_ERR_ADDR;
+	 */
 	unsigned int dm = (data >> 8) & 7;
 	bool level = data & MSI_DATA_TRIGGER;
 
@@ -33,6 +50,7 @@ enum msi_result msi_decode(uint64_t addr, uint32_t data, struct apic_irq *irq)
 		.source = APIC_SRC_NONE,
 	};
 	return MSI_OK;
+	/* END EXERCISE 3.msi */
 }
 
 bool msi_reserved_bits(uint64_t addr, uint32_t data)

@@ -267,6 +267,29 @@ START_TEST(mode4_software_strobe)
 }
 END_TEST
 
+/*
+ * A new mode 3 count written in the high half starts in its own low half
+ * at the end of that half: early in the owner's clock (10000 ticks here)
+ * its start lies before the clock's zero, which the PIT must survive. A
+ * fuzzer found this: the deadline was then more than a second in the past.
+ */
+START_TEST(mode3_new_count_early_in_the_clock)
+{
+	ctrl(0x36);			/* counter 0, LSB then MSB, mode 3 */
+	count16(0, 100);
+	at(20);				/* in the high half (50 clocks) */
+	count16(0, 60000);
+	at(1000000);
+	pit_service(p);
+	ck_assert_uint_ge(m->pit_deadline, pit_ticks_to_ns(B + 1000000));
+	ck_assert_uint_le(m->pit_deadline, pit_ticks_to_ns(B + 1000000 + 60000));
+	/* 17 periods of 60000 since the count began: a rise every 60000. */
+	at(1000000 + 60000);
+	pit_service(p);
+	ck_assert_uint_ge(m->pit_deadline, pit_ticks_to_ns(B + 1060000));
+}
+END_TEST
+
 START_TEST(modes_6_and_7_are_2_and_3)
 {
 	ctrl(0x3C);				/* M = 110: mode 2 */
@@ -503,6 +526,7 @@ Suite *pit_suite(void)
 	tcase_add_test(tc, count_zero_is_65536);
 	tcase_add_test(tc, mode2_rate_generator);
 	tcase_add_test(tc, mode2_new_count_at_reload);
+	tcase_add_test(tc, mode3_new_count_early_in_the_clock);
 	tcase_add_test(tc, mode3_even);
 	tcase_add_test(tc, mode3_odd);
 	tcase_add_test(tc, mode3_irq0_each_period);

@@ -58,6 +58,11 @@ Suite *inject_suite(void);
 Suite *sipi_suite(void);
 Suite *mptable_suite(void);
 Suite *irqtest_suite(void);
+Suite *pic_regs_suite(void);
+Suite *ioapic_regs_suite(void);
+Suite *msi_regs_suite(void);
+Suite *irq_paths_suite(void);
+Suite *irqtest_msi_suite(void);
 /* @@ end */
 /* @@ 04 */
 Suite *pci_suite(void);
