@@ -170,6 +170,7 @@ static int inject_user(struct vcpu *vcpu)
 	ret = inject_wait(vcpu);
 	if (ret || vm_stopped(vcpu->vm))
 		return ret;
+	/* excerpt: inject-user */
 	if (lapic_take_nmi(l)) {
 		ret = inject_nmi(vcpu);
 		if (ret)
@@ -182,6 +183,7 @@ static int inject_user(struct vcpu *vcpu)
 	if (v != INJECT_NONE)
 		ret = inject_irq(vcpu, v, extint);
 	run->cr8 = lapic_get_cr8(l);
+	/* end excerpt: inject-user */
 	return ret;
 }
 

@@ -153,12 +153,14 @@ void irqchip_set_line(struct irqchip *ic, uint32_t src, unsigned int gsi,
 	if (!was != !now) {
 		atomic_fetch_add(&ic->nr_edges, 1);
 		irqchip_trace(ic, "line %u -> %d", gsi, now != 0);
+		/* excerpt: line-where */
 		if (ic->mode == IRQCHIP_KERNEL) {
 			if (kvm_line(ic, gsi, now != 0))
 				fprintf(stderr, "vmm: irqchip: %s\n", err_msg());
 		} else {
 			irq_set_level(&ic->router, gsi, now != 0);
 		}
+		/* end excerpt: line-where */
 	}
 	pthread_mutex_unlock(&ic->line_lock);
 }
