@@ -9,14 +9,17 @@
 # bench-irq-0 is the same set-up with none. Six VMMs run them, one after
 # the other in each of RUNS rounds (default 3): ours with --irqchip=user,
 # split and kernel, and QEMU with -machine kernel-irqchip=off, split and
-# on. KVM counts its exits (debugfs, /sys/kernel/debug/kvm: this needs
-# root, as in the lab machine); per interrupt, for a run of each guest:
+# on. KVM's own tracepoints count the exits (tracefs: this needs root, as
+# in the lab machine), only those of this script's children: kvm_exit
+# for every VM exit, kvm_userspace_exit for every return from KVM_RUN to
+# the VMM, whatever its reason (I/O, MMIO, the interrupt window, HLT, a
+# kick). Per interrupt, for a run of each guest:
 #
-#   VM exits            (exits(bench-irq) - exits(bench-irq-0)) / N
-#   exits to user space the same for the exits KVM leaves to the VMM:
-#                       io_exits + mmio_exits + request_irq_exits (the
-#                       window) + signal_exits (kicks), and halt_exits
-#                       when HLT goes to the VMM (user, off)
+#   VM exits            (kvm_exit(bench-irq) - kvm_exit(bench-irq-0)) / N
+#   exits to user space the same with kvm_userspace_exit
+#
+# (KVM's debugfs counters cannot do it: their sums cover the VMs alive
+# when they are read, and the VMM's VM is gone once it has ended.)
 #
 # Without a usable /dev/kvm it all runs inside the QEMU lab machine, on
 # its nested KVM (machine.sh), so that our VMM and QEMU meet the same KVM.
@@ -41,56 +44,82 @@ if want_lab_machine; then
 fi
 runs=${RUNS:-3}
 
-# KVM's counters, summed over every VM and vCPU (one VM runs at a time).
-kvm=/sys/kernel/debug/kvm
-if ! [ -r "$kvm/exits" ] && [ "$(id -u)" = 0 ]; then
-	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
+# KVM's tracepoints, for this shell and what it starts (event-fork).
+tr=/sys/kernel/tracing
+if ! [ -e "$tr/trace" ] && [ "$(id -u)" = 0 ]; then
+	mount -t tracefs nodev "$tr" 2>/dev/null || true
 fi
 have_stats=0
-[ -r "$kvm/exits" ] && have_stats=1
+if [ -w "$tr/events/kvm/kvm_exit/enable" ] &&
+	[ -w "$tr/events/kvm/kvm_userspace_exit/enable" ]; then
+	have_stats=1
+fi
 
-counters() {
-	if [ "$have_stats" = 0 ]; then
-		echo "0 0 0 0 0 0"
-		return
-	fi
-	for c in exits io_exits mmio_exits request_irq_exits signal_exits halt_exits; do
-		cat "$kvm/$c" 2>/dev/null || echo 0
-	done | tr '\n' ' '
-	echo
+trace_off() {
+	[ "$have_stats" = 1 ] || return 0
+	echo 0 >"$tr/tracing_on"
+	echo 0 >"$tr/events/kvm/kvm_exit/enable"
+	echo 0 >"$tr/events/kvm/kvm_userspace_exit/enable"
+	echo >"$tr/set_event_pid"
+	echo >"$tr/trace"
 }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'trace_off; rm -rf "$tmp"' EXIT
 
-# run HALT_TO_VMM CMD...: one run of the command (its guest last);
-# prints "latency exits user_exits", or fails unless the guest exited
-# with status 1.
-run() {
-	halt=$1
-	shift
-	set -- "$@"
-	before=$(counters)
+if [ "$have_stats" = 1 ]; then
+	echo 0 >"$tr/tracing_on"
+	echo 16384 >"$tr/buffer_size_kb"
+	echo 1 >"$tr/options/event-fork"
+	echo $$ >"$tr/set_event_pid"
+	echo 1 >"$tr/events/kvm/kvm_exit/enable"
+	echo 1 >"$tr/events/kvm/kvm_userspace_exit/enable"
+fi
+
+# counted CMD...: runs the command (its stdout to $tmp/out) with the two
+# tracepoints on; prints "exits user_exits" (0 0 without tracefs), then
+# its status on a line of its own. Lost events fail it: the buffer
+# overflowed.
+counted() {
 	st=0
+	if [ "$have_stats" = 0 ]; then
+		"$@" >"$tmp/out" 2>/dev/null </dev/null || st=$?
+		echo "0 0"
+		echo "$st"
+		return
+	fi
+	echo >"$tr/trace"
+	echo 1 >"$tr/tracing_on"
 	"$@" >"$tmp/out" 2>/dev/null </dev/null || st=$?
-	after=$(counters)
-	[ "$st" = 1 ] || return 1
-	lat=$(sed -n 's/.*median \([0-9]*\),.*/\1/p' "$tmp/out")
-	echo "$before $after" | awk -v lat="${lat:-0}" -v halt="$halt" '{
-		e = $7 - $1
-		u = ($8 - $2) + ($9 - $3) + ($10 - $4) + ($11 - $5)
-		if (halt) u += $12 - $6
-		print lat, e, u }'
+	echo 0 >"$tr/tracing_on"
+	awk '/^# entries-in-buffer/ {
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^[0-9]+\/[0-9]+$/ && split($i, a, "/") == 2 && a[1] != a[2])
+					lost = 1 }
+		/ kvm_exit: / { e++ }
+		/ kvm_userspace_exit: / { u++ }
+		END { if (lost) { print "bench: the trace buffer overflowed" > "/dev/stderr"; exit 1 }
+			printf "%d %d\n", e, u }' "$tr/trace" || st=255
+	echo "$st"
 }
 
-# round NAME HALT_TO_VMM CMD...: one round of bench-irq and bench-irq-0,
+# run CMD...: one run of the command (its guest last); prints "latency
+# exits user_exits", or fails unless the guest exited with status 1.
+run() {
+	counted "$@" >"$tmp/counts"
+	st=$(sed -n 2p "$tmp/counts")
+	[ "$st" = 1 ] || return 1
+	lat=$(sed -n 's/.*median \([0-9]*\),.*/\1/p' "$tmp/out")
+	sed -n 1p "$tmp/counts" | awk -v lat="${lat:-0}" '{ print lat, $1, $2 }'
+}
+
+# round NAME CMD...: one round of bench-irq and bench-irq-0,
 # appended to $tmp/NAME as "latency exits/irq user-exits/irq".
 round() {
 	name=$1
-	halt=$2
-	shift 2
-	a=$(run "$halt" "$@" "$out/bench-irq.elf") || return 1
-	b=$(run "$halt" "$@" "$out/bench-irq-0.elf") || return 1
+	shift
+	a=$(run "$@" "$out/bench-irq.elf") || return 1
+	b=$(run "$@" "$out/bench-irq-0.elf") || return 1
 	echo "$a $b" | awk -v n="$n" '{
 		printf "%d %.2f %.2f\n", $1, ($2 - $5) / n, ($3 - $6) / n }' >>"$tmp/$name"
 }
@@ -103,23 +132,19 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 && have_qemu=1
 echo "cost of one timer interrupt: $n local APIC timer interrupts of bench-irq, less bench-irq-0; median of $runs rounds"
 echo "KVM: $kind"
 echo "CPU: $cpu"
-[ "$have_stats" = 1 ] || echo "(KVM's counters are not readable here: no exit counts; root and debugfs give them)"
+[ "$have_stats" = 1 ] || echo "(KVM's tracepoints are not writable here: no exit counts; root and tracefs give them)"
 echo
 
 i=0
 while [ "$i" -lt "$runs" ]; do
 	for mode in user split kernel; do
-		halt=0
-		[ "$mode" = user ] && halt=1
-		round "vmm-$mode" "$halt" "$vmm" --irqchip=$mode ||
+		round "vmm-$mode" "$vmm" --irqchip=$mode ||
 			{ echo "bench: the VMM did not run (--irqchip=$mode)" >&2; exit 1; }
 	done
 	if [ "$have_qemu" = 1 ]; then
 		for mode in off split on; do
-			halt=0
-			[ "$mode" = off ] && halt=1
 			# shellcheck disable=SC2086
-			round "qemu-$mode" "$halt" $qemu_cmd -machine kernel-irqchip=$mode \
+			round "qemu-$mode" $qemu_cmd -machine kernel-irqchip=$mode \
 				-kernel || { have_qemu=0; break; }
 		done
 	fi
