@@ -13,7 +13,10 @@
 # in the lab machine), only those of this script's children: kvm_exit
 # for every VM exit, kvm_userspace_exit for every return from KVM_RUN to
 # the VMM, whatever its reason (I/O, MMIO, the interrupt window, HLT, a
-# kick). Per interrupt, for a run of each guest:
+# kick), between the guest's write of ':' to the debug console and its
+# next write there, which bracket its interrupts (the set-up before, the
+# PIT polled to measure the TSC, exits as often as the host's load
+# makes it). Per interrupt, for a run of each guest:
 #
 #   VM exits            (kvm_exit(bench-irq) - kvm_exit(bench-irq-0)) / N
 #   exits to user space the same with kvm_userspace_exit
@@ -51,7 +54,8 @@ if ! [ -e "$tr/trace" ] && [ "$(id -u)" = 0 ]; then
 fi
 have_stats=0
 if [ -w "$tr/events/kvm/kvm_exit/enable" ] &&
-	[ -w "$tr/events/kvm/kvm_userspace_exit/enable" ]; then
+	[ -w "$tr/events/kvm/kvm_userspace_exit/enable" ] &&
+	[ -w "$tr/events/kvm/kvm_pio/enable" ]; then
 	have_stats=1
 fi
 
@@ -60,6 +64,7 @@ trace_off() {
 	echo 0 >"$tr/tracing_on"
 	echo 0 >"$tr/events/kvm/kvm_exit/enable"
 	echo 0 >"$tr/events/kvm/kvm_userspace_exit/enable"
+	echo 0 >"$tr/events/kvm/kvm_pio/enable"
 	echo >"$tr/set_event_pid"
 	echo >"$tr/trace"
 }
@@ -74,6 +79,7 @@ if [ "$have_stats" = 1 ]; then
 	echo $$ >"$tr/set_event_pid"
 	echo 1 >"$tr/events/kvm/kvm_exit/enable"
 	echo 1 >"$tr/events/kvm/kvm_userspace_exit/enable"
+	echo 1 >"$tr/events/kvm/kvm_pio/enable"
 fi
 
 # counted CMD...: runs the command (its stdout to $tmp/out) with the two
@@ -96,8 +102,11 @@ counted() {
 			for (i = 1; i <= NF; i++)
 				if ($i ~ /^[0-9]+\/[0-9]+$/ && split($i, a, "/") == 2 && a[1] != a[2])
 					lost = 1 }
-		/ kvm_exit: / { e++ }
-		/ kvm_userspace_exit: / { u++ }
+		/ kvm_pio: pio_write at 0xe9 / {
+			if (on) { on = 0; done = 1 }
+			else if (!done && $0 ~ /val 0x3a( |$)/) on = 1 }
+		on && / kvm_exit: / { e++ }
+		on && / kvm_userspace_exit: / { u++ }
 		END { if (lost) { print "bench: the trace buffer overflowed" > "/dev/stderr"; exit 1 }
 			printf "%d %d\n", e, u }' "$tr/trace" || st=255
 	echo "$st"
@@ -109,7 +118,7 @@ run() {
 	counted "$@" >"$tmp/counts"
 	st=$(sed -n 2p "$tmp/counts")
 	[ "$st" = 1 ] || return 1
-	lat=$(sed -n 's/.*median \([0-9]*\),.*/\1/p' "$tmp/out")
+	lat=$(sed -n 's/.*median *\([0-9]*\),.*/\1/p' "$tmp/out")
 	sed -n 1p "$tmp/counts" | awk -v lat="${lat:-0}" '{ print lat, $1, $2 }'
 }
 
