@@ -509,6 +509,13 @@ class Transcripts(unittest.TestCase):
     def test_trace_numbers_and_times_are_not_compared(self):
         self.assertEqual(self.check("trace 9999 IO port 0x80"), [])
 
+    def test_a_vcpus_trace_numbers_are_not_compared(self):
+        """From lab 03 on a trace line names its vCPU, "trace cpu1 <exit>":
+        the number is not compared (its width neither), the vCPU is."""
+        cmd = "sh -c 'echo \"trace cpu1      7 HLT       IF=1\" >&2'"
+        self.assertEqual(self.check("trace cpu1  12345 HLT       IF=1", cmd), [])
+        self.assertEqual(len(self.check("trace cpu0      7 HLT       IF=1", cmd)), 1)
+
     def test_a_line_it_did_not_print(self):
         p = self.check("out one\nout three")
         self.assertEqual(len(p), 1)

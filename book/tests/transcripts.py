@@ -18,8 +18,8 @@ standard error, in the block's order within each stream. In a block:
   - a line starting with "$ " shows the command as typed and is skipped;
     the line after "$ echo $?" is the exit status the command must have;
   - a line "..." stands for lines left out;
-  - the exit number of a `trace` line and the times of `--stats` (ms, %,
-    ns) are not compared: they depend on the machine and on the kind of
+  - the exit number of a `trace` line (after its `cpuN` from lab 03 on)
+    and the times of `--stats` (ms, %, ns) are not compared: they depend on the machine and on the kind of
     KVM, and the text says where they were measured;
   - on an AMD KVM (the lab machine's included) only the names of the
     registers the VMM prints after a shutdown are compared, not their
@@ -54,7 +54,7 @@ from grading.runners.job import Job             # noqa: E402
 
 FENCE_RE = re.compile(r"^(`{3,})\s*\{([^}]*)\}\s*$")
 ATTR_RE = re.compile(r'([A-Za-z][\w-]*)="([^"]*)"')
-TRACE_RE = re.compile(r"^trace +\d+ ")
+TRACE_RE = re.compile(r"^trace +(?:(cpu\d+) +)?\d+ ")
 TIMING_RE = re.compile(r"in KVM_RUN|in the VMM|per exit")
 DUMP_LINE_RE = re.compile(r"^vmm:   [a-z][a-z0-9]*")
 
@@ -83,7 +83,7 @@ def blocks(path):
 def mask(line):
     """A line with the machine-dependent numbers taken out."""
     line = line.rstrip()
-    line = TRACE_RE.sub("trace # ", line)
+    line = TRACE_RE.sub(lambda m: "trace %s# " % (m.group(1) + " " if m.group(1) else ""), line)
     if TIMING_RE.search(line):
         line = " ".join(re.sub(r"[0-9.]+", "#", line).split())
     return line
