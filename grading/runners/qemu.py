@@ -32,6 +32,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,6 +62,9 @@ JOB_SLACK = 20
 POLL = 0.05
 # Runs whose boot logs build/labvm/log/ keeps (one run: one run_jobs call).
 KEEP_RUNS = 10
+# A run's folder that changed more recently than this is kept even when
+# older than the newest KEEP_RUNS: its run may still be going.
+IN_USE_SECONDS = 3600
 _runs = itertools.count(1)
 BASE_ENV = {"PATH": "/bin:/sbin:/usr/bin:/usr/sbin", "HOME": "/root"}
 # Module options: "module param=value ...", several joined by ";".
@@ -68,16 +72,19 @@ MODULE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 PARAM_RE = re.compile(r"^[A-Za-z0-9_]+(=[A-Za-z0-9_.,:+-]*)?$")
 
 _cpio = None
+_cpio_lock = threading.Lock()
 
 
 def _cpio_module():
     """grading/labvm/cpio.py, which the build script shares."""
     global _cpio
-    if _cpio is None:
-        path = Path(__file__).resolve().parents[1] / "labvm" / "cpio.py"
-        spec = importlib.util.spec_from_file_location("labvm_cpio", path)
-        _cpio = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(_cpio)
+    with _cpio_lock:            # lanes (threads) may ask at once
+        if _cpio is None:
+            path = Path(__file__).resolve().parents[1] / "labvm" / "cpio.py"
+            spec = importlib.util.spec_from_file_location("labvm_cpio", path)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            _cpio = mod
     return _cpio
 
 
@@ -395,8 +402,10 @@ def _console_hint(path):
 class _Boot:
     """One QEMU run over a list of (index, job)."""
 
-    def __init__(self, root, items, module_options, opts, number, logs):
+    def __init__(self, root, items, module_options, opts, number, logs,
+                 stop=None):
         self.root = Path(root)
+        self.stop = stop            # a threading.Event: give up at once
         self.items = items
         self.module_options = module_options
         self.opts = opts
@@ -500,6 +509,10 @@ class _Boot:
                     fields[word] = rest
             if exited:
                 break
+            if self.stop is not None and self.stop.is_set():
+                self.kind = "hang"
+                self.failure = "stopped: the grader's time bound passed"
+                return
             if time.monotonic() > deadline:
                 self.kind = "hang"
                 break
@@ -536,6 +549,19 @@ def _failed(job, reason, seconds=0.0, log=""):
     return JobResult(job.name, None, None, b"", b"", reason, seconds, log)
 
 
+def _in_use(folder):
+    """May a run still be writing there? Its folder or a log in it changed
+    within IN_USE_SECONDS: another grader (make check runs some project
+    checks side by side) may be booting into it."""
+    now = time.time()
+    try:
+        times = [folder.stat().st_mtime] + [f.stat().st_mtime
+                                            for f in folder.iterdir()]
+    except OSError:
+        return False
+    return now - max(times) < IN_USE_SECONDS
+
+
 def _run_log_dir(root):
     """A new folder build/labvm/log/<date>-<time>-<pid>-<n> for this run's
     boots (n counts the runs of this process); the newest KEEP_RUNS runs
@@ -560,9 +586,91 @@ def _run_log_dir(root):
         except OSError:             # another run removed it first
             pass
     for _, _, old in sorted(runs)[:-KEEP_RUNS]:
-        if old != path:
+        if old != path and not _in_use(old):
             shutil.rmtree(old, ignore_errors=True)
     return path
+
+
+def split_lanes(items, lanes):
+    """items [(index, job)] dealt to at most `lanes` parts of about equal
+    time limits (longest first, each to the part with the least so far),
+    each part in the original order."""
+    if lanes <= 1 or len(items) <= 1:
+        return [items]
+    parts = [[] for _ in range(min(lanes, len(items)))]
+    load = [0.0] * len(parts)
+    for item in sorted(items, key=lambda it: -it[1].timeout):
+        k = load.index(min(load))
+        parts[k].append(item)
+        load[k] += item[1].timeout
+    return [sorted(p, key=lambda it: it[0]) for p in parts if p]
+
+
+class _Lanes:
+    """What the boots of one run_jobs call share: boot numbers, the log,
+    and a stop flag that ends them all (the grader's time bound)."""
+
+    def __init__(self, log):
+        self.log = log
+        self.numbers = itertools.count(1)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def next(self):
+        with self.lock:
+            return next(self.numbers)
+
+
+def _run_part(root, items, module_options, opts, logs, lanes):
+    """Boot after boot until every job of items has its result; returns
+    {index: JobResult}."""
+    results = {}
+    retry = []                  # (index, job, first failure)
+    while items and not lanes.stop.is_set():
+        number = lanes.next()
+        lanes.log("lab machine: boot %d, %d job(s)%s" % (
+            number, len(items),
+            ", module options " + module_options if module_options else ""))
+        boot = _Boot(root, items, module_options, opts, number, logs, lanes.stop)
+        boot.run()
+        results.update(boot.results)
+        if boot.culprit is not None:
+            index = boot.culprit
+            retry.append((index, dict(items)[index], boot.failure))
+        done = set(results) | {index for index, _, _ in retry}
+        left = [(i, j) for i, j in items if i not in done]
+        if boot.kind in ("done", "setup", "boot") or len(left) == len(items):
+            why = boot.failure or "the lab machine gave no result"
+            if boot.kind == "done":
+                why = "the lab machine gave no result for this job"
+            for index, job in left:
+                results[index] = _failed(job, why, log=getattr(
+                    boot, "log_name", ""))
+            break
+        items = left
+    # A nested KVM under TCG now and then freezes or dies for reasons
+    # of its own, so the job that was running gets one more try, alone
+    # in a fresh boot; what happens there is its result.
+    for index, job, first in retry:
+        if lanes.stop.is_set():
+            break
+        number = lanes.next()
+        lanes.log("lab machine: boot %d, 1 job: %s again, alone" % (
+            number, job.name))
+        boot = _Boot(root, [(index, job)], module_options, opts, number,
+                     logs, lanes.stop)
+        boot.run()
+        if index in boot.results:
+            results[index] = boot.results[index]
+        elif boot.culprit is not None:
+            results[index] = _failed(job, boot.failure + "; the same "
+                                     "when run again alone",
+                                     boot.culprit_seconds, boot.log_name)
+        else:
+            results[index] = _failed(job, first + "; run again alone: " +
+                                     (boot.failure or "no result"),
+                                     log=getattr(boot, "log_name", ""))
+    return results
 
 
 def run_jobs(jobs, root, opts=None):
@@ -573,15 +681,20 @@ def run_jobs(jobs, root, opts=None):
     given one line per boot), accel ("kvm" or "tcg" instead of the host's
     choice), memory_mb, boot_timeout and job_slack (seconds: how long a
     boot may take until KVM is ready, and how long past a job's own time
-    limit its result may take before the lab machine counts as hung)."""
-    log = _opt(opts, "log") or (lambda msg: None)
+    limit its result may take before the lab machine counts as hung), and
+    lanes: how many lab machines run at once (default 1), each with a
+    share of every batch (split_lanes), so that each runs on a core of
+    its own. Jobs must then not depend on each other's order: the
+    graders' jobs do not."""
+    lanes = _Lanes(_opt(opts, "log") or (lambda msg: None))
     logs = _run_log_dir(root)
     results = {}
     groups = {}
     for index, job in enumerate(jobs):
         groups.setdefault((job.module_options or "").strip(), []).append(
             (index, job))
-    boots = 0
+    width = max(1, int(_opt(opts, "lanes", 1) or 1))
+    parts = []
     for module_options, items in groups.items():
         try:
             parse_module_options(module_options)
@@ -589,49 +702,48 @@ def run_jobs(jobs, root, opts=None):
             for index, job in items:
                 results[index] = _failed(job, str(e))
             continue
-        retry = []                  # (index, job, first failure)
-        while items:
-            boots += 1
-            log("lab machine: boot %d, %d job(s)%s" % (
-                boots, len(items),
-                ", module options " + module_options if module_options else ""))
-            boot = _Boot(root, items, module_options, opts, boots, logs)
-            boot.run()
-            results.update(boot.results)
-            if boot.culprit is not None:
-                index = boot.culprit
-                retry.append((index, dict(items)[index], boot.failure))
-            done = set(results) | {index for index, _, _ in retry}
-            left = [(i, j) for i, j in items if i not in done]
-            if boot.kind in ("done", "setup", "boot") or len(left) == len(items):
-                why = boot.failure or "the lab machine gave no result"
-                if boot.kind == "done":
-                    why = "the lab machine gave no result for this job"
-                for index, job in left:
-                    results[index] = _failed(job, why, log=getattr(
-                        boot, "log_name", ""))
-                break
-            items = left
-        # A nested KVM under TCG now and then freezes or dies for reasons
-        # of its own, so the job that was running gets one more try, alone
-        # in a fresh boot; what happens there is its result.
-        for index, job, first in retry:
-            boots += 1
-            log("lab machine: boot %d, 1 job: %s again, alone" % (
-                boots, job.name))
-            boot = _Boot(root, [(index, job)], module_options, opts, boots,
-                         logs)
-            boot.run()
-            if index in boot.results:
-                results[index] = boot.results[index]
-            elif boot.culprit is not None:
-                results[index] = _failed(job, boot.failure + "; the same "
-                                         "when run again alone",
-                                         boot.culprit_seconds, boot.log_name)
-            else:
-                results[index] = _failed(job, first + "; run again alone: " +
-                                         (boot.failure or "no result"),
-                                         log=getattr(boot, "log_name", ""))
+        parts += [(module_options, p) for p in split_lanes(items, width)]
+    if width == 1 or len(parts) <= 1:
+        for module_options, items in parts:
+            results.update(_run_part(root, items, module_options, opts, logs,
+                                     lanes))
+        return [results[i] for i in range(len(jobs))]
+    threads = []
+    todo = list(parts)
+
+    errors = []
+
+    def lane():
+        while not lanes.stop.is_set():
+            with lanes.lock:
+                if not todo:
+                    return
+                module_options, items = todo.pop(0)
+            try:
+                got = _run_part(root, items, module_options, opts, logs, lanes)
+            except BaseException as e:      # raised again in the caller
+                errors.append(e)
+                lanes.stop.set()
+                return
+            with lanes.lock:
+                results.update(got)
+
+    for _ in range(min(width, len(parts))):
+        t = threading.Thread(target=lane, daemon=True)
+        t.start()
+        threads.append(t)
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)
+    finally:
+        # Also when the grader's time bound interrupts the wait: every
+        # lane's QEMU is stopped before this returns.
+        lanes.stop.set()
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
     return [results[i] for i in range(len(jobs))]
 
 

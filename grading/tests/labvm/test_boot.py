@@ -257,5 +257,42 @@ class Failures(unittest.TestCase):
                           for n in ("crash", "flaky", "stop")])
 
 
+class Lanes(unittest.TestCase):
+    """lanes = 2: two lab machines at once, each with a share of each
+    batch (the graders' setting on two cores): every job still gets its
+    own result, in order, and a failure still costs one job."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.jobs = [sh("one", "echo 1; exit 1"),
+                    sh("two", "echo 2 >&2; exit 2", timeout=30),
+                    sh("hang", "echo before; sleep 1000", timeout=2),
+                    sh("four", "echo 4; exit 4")]
+        cls.boots = []
+        cls.results = qemu.run_jobs(cls.jobs, ROOT, {"lanes": 2,
+                                                     "log": cls.boots.append})
+
+    def test_two_boots_share_the_batch(self):
+        self.assertEqual(sorted(self.boots), ["lab machine: boot 1, 2 job(s)",
+                                              "lab machine: boot 2, 2 job(s)"])
+
+    def test_each_job_its_own_result_in_order(self):
+        got = [(r.name, r.status, r.stdout, r.stderr) for r in self.results]
+        self.assertEqual(got, [("one", 1, b"1\n", b""),
+                               ("two", 2, b"", b"2\n"),
+                               ("hang", None, b"before\n", b""),
+                               ("four", 4, b"4\n", b"")])
+        self.assertEqual(self.results[2].reason, "timed out after 2s")
+
+    def test_split_by_time_limits(self):
+        items = list(enumerate(Job("j%d" % i, ["x"], t)
+                               for i, t in enumerate((10, 600, 30, 30, 60))))
+        parts = qemu.split_lanes(items, 2)
+        self.assertEqual([[i for i, _ in p] for p in parts],
+                         [[1], [0, 2, 3, 4]])
+        self.assertEqual(qemu.split_lanes(items, 1), [items])
+        self.assertEqual(len(qemu.split_lanes(items[:1], 2)), 1)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -248,14 +248,21 @@ class Logs(unittest.TestCase):
                 path = qemu._run_log_dir(root)
                 (path / "boot1.console").write_text("run %d\n" % i)
                 # The order of runs is that of their folders' times.
+                os.utime(path / "boot1.console", (1000 + i, 1000 + i))
                 os.utime(path, (1000 + i, 1000 + i))
                 made.append(path)
+                if i == 0:
+                    # A run still writing (another grader's, beside this
+                    # one): its log changed just now.
+                    busy = qemu._run_log_dir(root)
+                    (busy / "boot1.console").write_text("booting\n")
+                    os.utime(busy, (999, 999))
             self.assertEqual(len(set(made)), len(made))
             self.assertTrue(all(p.parent == root / "build/labvm/log" for p in made))
             left = sorted((root / "build/labvm/log").iterdir())
             # The newest KEEP_RUNS - 1 from before, and the last one made
             # (which the next run would keep as well).
-            self.assertEqual(set(left), set(made[-qemu.KEEP_RUNS:]))
+            self.assertEqual(set(left), set(made[-qemu.KEEP_RUNS:]) | {busy})
             self.assertEqual((made[-1] / "boot1.console").read_text(),
                              "run %d\n" % (len(made) - 1))
 
