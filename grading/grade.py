@@ -18,13 +18,19 @@ failed, 2 on a bad command line or a bad test list.
 
 import argparse
 import configparser
+import hashlib
 import json
+import multiprocessing
 import os
 import re
 import shlex
 import signal
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import List, Optional
 
@@ -46,11 +52,21 @@ DEFAULT_TIMEOUT = 30
 QEMU_SLACK_PER_JOB = 150
 QEMU_SLACK = 300
 
+
+def lab_machine_lanes():
+    """How many lab machines run a batch at once: one per core, two at
+    most (each is one vCPU, one core's work under TCG); VMMLAB_LANES
+    overrides."""
+    env = os.environ.get("VMMLAB_LANES", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(2, os.cpu_count() or 1))
+
 LAB_KEYS = {"number", "title", "vmm", "unit"}
 UNIT_KEYS = {"points", "timeout", "what", "lab", "partial"}
 GUEST_KEYS = {"points", "timeout", "what", "lab", "guest", "args", "status",
               "transcript", "stderr", "needs", "module_options", "driver"}
-CHECK_KEYS = {"command", "timeout", "what"}
+CHECK_KEYS = {"command", "timeout", "what", "parallel"}
 HINT_KEYS = {"lab", "tests", "match", "status", "say"}
 HINT_MAX = 300              # characters in a hint
 NEEDS = ("kvm", "fast-kvm", "hw-kvm", "none")
@@ -111,6 +127,7 @@ class Test:
     partial: bool = False
     # project checks
     command: str = ""
+    parallel: bool = False      # may run beside the other checks (key `parallel`)
     # outcome
     result: str = ""            # "PASS", "FAIL" or "SKIP"
     earned: float = 0
@@ -118,6 +135,8 @@ class Test:
     hint: str = ""              # what the evidence points to, from a [hint.*]
     detail: Optional[JobResult] = None
     job: Optional[Job] = None
+    seconds: float = 0.0        # wall time of its run (in the lab machine: its job's)
+    ran: str = ""               # where it ran: "host" or "qemu"
 
 
 @dataclass
@@ -131,6 +150,9 @@ class Lab:
     unit: str = ""
     tests: List[Test] = field(default_factory=list)
     hints: List["Hint"] = field(default_factory=list)
+    seconds: float = 0.0        # wall time of grading it
+    batch: float = 0.0          # wall time of its lab machine batch (boots included)
+    batch_jobs: int = 0
 
 
 @dataclass
@@ -515,7 +537,8 @@ def load_checks(root):
         t = Test(name=name, kind="check", points=0, lab="project",
                  timeout=get_number(sec, "timeout", where, 300),
                  what=clean(sec.get("what", ""), 200),
-                 command=sec["command"].strip())
+                 command=sec["command"].strip(),
+                 parallel=get_bool(sec, "parallel", where))
         if t.timeout <= 0:
             raise ConfigError("%s: timeout must be more than 0" % where)
         checks.append(t)
@@ -645,7 +668,7 @@ def run_qemu_bounded(mod, jobs, root, opts):
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, limit)
     try:
-        results = mod.run_jobs(jobs, root, opts)
+        results = mod.run_jobs(jobs, root, dict(opts or {}, lanes=lab_machine_lanes()))
         why = ""
     except LabMachineTimeout:
         results, why = [], "the lab machine did not answer within %ss" % fmt_num(limit)
@@ -990,27 +1013,22 @@ def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
     for i, (t, where) in enumerate(plan):
         if boundary and i == boundary[0]:
             boundary[1]()
+        t.ran = where or ""
         if where == "host":
-            job = t.job = make_job(t, lab)
-            r = host_runner.run_jobs([job], root, opts)[0]
-            if check_skipped(t, r):
-                t.detail = r
-                t.result = "SKIP"
-                t.reason = clean("skipped: " + (last_line(r.stdout) or
-                                                last_line(r.stderr) or
-                                                "the check could not run here"))
-            elif probe_skip(t, r):
-                t.detail, t.result, t.reason = r, "SKIP", clean(probe_skip(t, r))
-            else:
-                settle(t, r, judge(t, r))
+            run_on_host(t, lab, root, opts)
         elif where == "qemu":
             if qemu_results is None:
                 for u, w in plan:
                     if w == "qemu":
                         u.job = make_job(u, lab)
                 jobs = [u.job for u, w in plan if w == "qemu"]
+                t0 = time.monotonic()
                 qemu_results = run_qemu_bounded(choice.qemu, jobs, root, opts)
+                if lab:
+                    lab.batch = time.monotonic() - t0
+                    lab.batch_jobs = len(jobs)
             r = qemu_results[t.name]
+            t.seconds = r.seconds
             if probe_skip(t, r):
                 t.detail = r
                 t.result = "SKIP"
@@ -1020,6 +1038,105 @@ def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
         if t.result == "FAIL":
             t.hint = find_hint(t, t.detail, hints)
         table_row(rep, t, width)
+
+
+def run_on_host(t, lab, root, opts):
+    """Run test t (or a project check) on this machine and judge it."""
+    job = t.job = make_job(t, lab)
+    judge_on_host(t, host_runner.run_jobs([job], root, opts)[0])
+
+
+def judge_on_host(t, r):
+    t.seconds = r.seconds
+    if check_skipped(t, r):
+        t.detail = r
+        t.result = "SKIP"
+        t.reason = clean("skipped: " + (last_line(r.stdout) or
+                                        last_line(r.stderr) or
+                                        "the check could not run here"))
+    elif probe_skip(t, r):
+        t.detail, t.result, t.reason = r, "SKIP", clean(probe_skip(t, r))
+    else:
+        settle(t, r, judge(t, r))
+
+
+def side_lane(conn, root, opts):
+    """The process that runs the `parallel = yes` checks, one at a time,
+    as jobs sent over conn. A child subreaper of its own, so that what a
+    check leaves behind is reparented here and blamed on that check, not
+    on the one the grader runs meanwhile."""
+    host_runner.become_subreaper()
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        conn.send(host_runner.run_job(job, root, opts))
+
+
+def grade_checks(rep, checks, root, opts, width):
+    """Run and print the project checks, in the file's order. Those with
+    `parallel = yes` run one after another in a process of their own
+    (side_lane), beside the others, which run one after another here;
+    each row is printed once it and every row above it are done."""
+    side = [t for t in checks if t.parallel]
+    done = threading.Condition()
+    conn = thread = None
+    printed = 0
+
+    def flush():
+        """Print the rows that are done and have every row above done."""
+        nonlocal printed
+        while printed < len(checks) and checks[printed].ran:
+            table_row(rep, checks[printed], width)
+            printed += 1
+
+    if side:
+        # Started before any check runs here: to this process's sweeps it
+        # is a child from before, never a leftover.
+        mp = multiprocessing.get_context("fork")
+        conn, theirs = mp.Pipe()
+        lane = mp.Process(target=side_lane, args=(theirs, root,
+                                                  {"verbose": opts.get("verbose")}),
+                          daemon=True)
+        lane.start()
+
+        def feed():
+            for t in side:
+                t.job = make_job(t, None)
+                try:
+                    conn.send(t.job)
+                    judge_on_host(t, conn.recv())
+                except Exception as e:      # a failed row, never a hang
+                    t.result, t.reason = "FAIL", clean(
+                        "the grader's second lane failed: %s" % (
+                            e or type(e).__name__))
+                with done:
+                    t.ran = "host"
+                    flush()
+                    done.notify_all()
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+
+        thread = threading.Thread(target=feed, daemon=True)
+        thread.start()
+
+    for t in checks:
+        if t.parallel:
+            continue
+        run_on_host(t, None, root, opts)
+        with done:
+            t.ran = "host"
+            flush()
+    with done:
+        while printed < len(checks):
+            done.wait_for(lambda: printed >= len(checks) or checks[printed].ran,
+                          timeout=1)
+            flush()
+    if side:
+        thread.join()
+        lane.join(5)
 
 
 def in_order(lab):
@@ -1063,8 +1180,10 @@ def grade_lab(rep, lab, choice, root, opts, width):
         table_head(rep, width)
 
     table_head(rep, width)
+    t0 = time.monotonic()
     grade_tests(rep, tests, lab, choice, root, opts, width,
                 boundary=(len(own), between) if regression else None)
+    lab.seconds = time.monotonic() - t0
     if regression:
         if not rep.verbose and any(t.result == "FAIL" for t in regression):
             rep.say("(-v shows how each failed test was run and what it printed)")
@@ -1080,6 +1199,56 @@ def lab_heading(lab):
     return "%s: %s (%s)" % (label, lab.title or "untitled", lab.rel)
 
 
+def fmt_secs(x):
+    return "%.0f s" % x if x >= 9.5 else "%.1f s" % x
+
+
+def time_items(labs, checks):
+    """(seconds, label) of what took time, without counting anything
+    twice: each host-run test or check, and each lab's lab machine batch
+    (boots included) as one item."""
+    items = []
+    for lab in labs:
+        label = "lab %02d" % lab.number if isinstance(lab.number, int) else "final"
+        if lab.batch_jobs:
+            items.append((lab.batch, "%s lab machine batch (%d jobs)" % (
+                label, lab.batch_jobs)))
+        items += [(t.seconds, "%s %s" % (label, t.name))
+                  for t in lab.tests if t.ran == "host"]
+    items += [(t.seconds, t.name) for t in checks]
+    return sorted(items, key=lambda x: -x[0])
+
+
+def time_summary(rep, labs, checks, grading, start, many, checks_wall=0.0):
+    """The wall time and where it went: one line, then the slowest
+    items (TIMES=1 or -v: each lab, and more of them). start: when make
+    check began (VMMLAB_CHECK_START, seconds since the epoch), so that
+    the build before the grader counts."""
+    parts = []
+    total = grading
+    try:
+        before = time.time() - grading - float(start)
+        if 0 <= before < 86400:
+            parts.append("build %s" % fmt_secs(before))
+            total += before
+    except ValueError:
+        pass
+    if checks:
+        parts.append("labs %s" % fmt_secs(sum(lab.seconds for lab in labs)))
+        parts.append("project checks %s" % fmt_secs(checks_wall))
+    rep.say("Time: %s wall%s" % (fmt_secs(total),
+                                 " (%s)" % ", ".join(parts) if parts else ""))
+    if many:
+        for lab in labs:
+            label = "lab %02d" % lab.number if isinstance(lab.number, int) else "final"
+            rep.say("  %s: %s, of which lab machine batch %s (%d jobs)" % (
+                label, fmt_secs(lab.seconds), fmt_secs(lab.batch), lab.batch_jobs))
+    items = time_items(labs, checks)[:15 if many else 5]
+    if items:
+        rep.say("Slowest: " + ", ".join("%s %s" % (name, fmt_secs(s))
+                                        for s, name in items))
+
+
 def result_json(rep, labs, checks):
     tests = []
     for t in [t for lab in labs for t in in_order(lab)] + checks:
@@ -1090,6 +1259,7 @@ def result_json(rep, labs, checks):
             extra["regression"] = t.since
         if t.hint:
             extra["hint"] = t.hint
+        extra["seconds"] = round(t.seconds, 2)
         tests.append({
             "name": t.name,
             "score": t.earned,
@@ -1103,6 +1273,47 @@ def result_json(rep, labs, checks):
         "output": rep.text(),
         "tests": tests,
     }
+
+
+def fingerprint(lab):
+    """What a grading of the lab ran, as one digest: its test list, what
+    each test expects (transcript, status, stderr pattern), and every file
+    its jobs name (the VMM, the unit-test runner, the guests, drivers and
+    Linux images), by content. Two gradings with the same fingerprint ran
+    the same programs on the same inputs and judged them alike."""
+    h = hashlib.sha256()
+    files = {os.path.join(lab.rel, "tests", "grade.ini")}
+    for t in lab.tests:
+        job = make_job(t, lab)
+        h.update(repr((t.name, job.argv, sorted(job.env.items()), t.status,
+                       t.transcript, t.stderr_re.pattern if t.stderr_re else None,
+                       t.timeout, t.points, t.partial)).encode())
+        files.update(w for w in job.argv
+                     if not os.path.isabs(w) and
+                     os.path.isfile(os.path.join(lab.root, w)))
+    for rel in sorted(files):
+        h.update(rel.encode() + b"\0")
+        with open(os.path.join(lab.root, rel), "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def share_results(rep, labs):
+    """Each lab's results, for the project checks that would grade the
+    same lab again (the handout check's reference): a folder of
+    lab-NN.json with the fingerprint of what ran, named to them by
+    VMMLAB_GRADED. Returns the folder."""
+    d = tempfile.mkdtemp(prefix="vmmlab-graded-")
+    for lab in labs:
+        data = result_json(rep, [lab], [])
+        data["root"] = lab.root
+        data["lab"] = lab.number
+        data["fingerprint"] = fingerprint(lab)
+        write_json(os.path.join(d, "lab-%s.json" % (
+            "%02d" % lab.number if isinstance(lab.number, int) else lab.number)), data)
+    return d
 
 
 def write_json(path, data):
@@ -1180,6 +1391,10 @@ def main(argv=None):
             "log": lambda msg: print(msg, file=sys.stderr, flush=True)}
 
     rep = Report(args.verbose)
+    started = time.monotonic()
+    # Only make check's own grader counts the build: the graders its
+    # project checks start do not inherit the start.
+    check_start = os.environ.pop("VMMLAB_CHECK_START", "")
     everything = [t for lab in labs for t in lab.tests] + checks
     width = max(len("test"), max(len(t.name) for t in everything))
     rep.say("vmmlab grader: %s" % ("all labs" if args.all else lab_heading(labs[0])))
@@ -1197,12 +1412,24 @@ def main(argv=None):
         rep.say()
         rep.say("Project checks (no points)")
         table_head(rep, width)
-        grade_tests(rep, checks, None, choice, root, opts, width)
+        shared = share_results(rep, labs)
+        os.environ["VMMLAB_GRADED"] = shared
+        t0 = time.monotonic()
+        try:
+            grade_checks(rep, checks, root, opts, width)
+            checks_wall = time.monotonic() - t0
+        finally:
+            del os.environ["VMMLAB_GRADED"]
+            shutil.rmtree(shared, ignore_errors=True)
 
     graded = [t for lab in labs for t in lab.tests]
     rep.say()
     if args.all:
         rep.say(score_line(graded, "(all labs)"))
+    times = os.environ.get("TIMES", "").strip()
+    time_summary(rep, labs, checks, time.monotonic() - started, check_start,
+                 args.verbose or times not in ("", "0"),
+                 checks_wall if checks else 0.0)
     skip_banner(rep, everything)
     failed_list(rep, labs, checks)
     passed = sum(t.result == "PASS" for t in everything)
@@ -1213,8 +1440,10 @@ def main(argv=None):
     if skipped:
         closing += ", %d skipped" % skipped
     rep.lines.append(closing)
+    data = result_json(rep, labs, checks)
+    data["execution_time"] = round(time.monotonic() - started)
     try:
-        write_json(json_path, result_json(rep, labs, checks))
+        write_json(json_path, data)
     except ConfigError as e:
         print(closing, flush=True)
         print("grade.py: %s" % e, file=sys.stderr)

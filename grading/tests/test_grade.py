@@ -104,7 +104,9 @@ class GraderCase(unittest.TestCase):
         """Run grade.py on the throwaway repository; insist it ends within
         bound seconds and leaves no process of ours running."""
         e = dict(os.environ)
-        e.pop("RUNNER", None)
+        # What a surrounding make check sets is not this test's.
+        for k in ("RUNNER", "TIMES", "VMMLAB_CHECK_START", "VMMLAB_GRADED"):
+            e.pop(k, None)
         e["VMMLAB_KVM_DEV"] = "/dev/null"   # opens read-write anywhere
         e.update(env or {})
         json_path = os.path.join(self.root, "grading", "out", "results.json")
@@ -208,8 +210,10 @@ class TestScoring(GraderCase):
                           "guest.quiet", "guest.thread"])
         t = run.test("guest.hello")
         self.assertEqual((t["score"], t["max_score"], t["status"]), (2, 2, "passed"))
+        seconds = t["extra_data"].pop("seconds")
         self.assertEqual(t["extra_data"], {"result": "passed", "lab": 1,
                                            "what": "prints two lines"})
+        self.assertTrue(0 < seconds < run.seconds, seconds)
         self.assertIn("Score: 8.5/8.5", j["output"])
 
     def test_json_path_option(self):
@@ -807,6 +811,110 @@ timeout = 1
         hello2 = [t for t in j["tests"] if t["name"] == "guest.hello"][1]
         self.assertEqual((hello2["score"], hello2["max_score"]), (0, 0))
         self.assertEqual(hello2["extra_data"]["regression"], 1)
+
+    def test_times_and_results_shared_with_the_checks(self):
+        # Each test's wall time is in results.json, the total and the
+        # slowest items just above the closing line; the project checks
+        # find each lab's results (with the fingerprint of what ran) in
+        # the folder VMMLAB_GRADED names, which is gone afterwards.
+        fakes.make_lab(self.root, "01-first", LAB_HEAD + """
+            [guest.hello]
+            points = 2
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            [unit.good]
+            points = 1
+            """)
+        fakes.make_guest(self.root, "hello", HELLO, HELLO_TXT)
+        seen = os.path.join(self.root, "seen")
+        fakes.write(os.path.join(self.root, "grading", "project.ini"), """
+[check.share]
+command = cp -r "$VMMLAB_GRADED" seen && echo "$VMMLAB_GRADED" > seen/where
+[check.nap]
+command = sleep 1.2
+""")
+        start = time.time()
+        run = self.grade("--all", "--runner", "host",
+                         env={"VMMLAB_CHECK_START": "%f" % (start - 100)})
+        self.assertEqual(self.closing(run), "4 passed, 0 failed", run.out)
+        secs = {t["name"]: t["extra_data"]["seconds"] for t in run.json["tests"]}
+        self.assertGreaterEqual(secs["check.nap"], 1.2)
+        self.assertLess(secs["check.share"], secs["check.nap"])
+        self.assertGreaterEqual(run.json["execution_time"], 1)
+        t = [l for l in run.lines if l.startswith("Time: ")]
+        self.assertEqual(len(t), 1, run.out)
+        self.assertRegex(t[0], r"^Time: 10\d s wall \(build 10\d s, labs "
+                         r"[0-9.]+ s, project checks [0-9.]+ s\)$")
+        i = run.lines.index(t[0])
+        self.assertRegex(run.lines[i + 1], r"^Slowest: check\.nap 1\.\d s, ")
+        self.assertEqual(i + 3, len(run.lines))
+        with open(os.path.join(seen, "lab-01.json")) as f:
+            shared = json.load(f)
+        self.assertEqual([(t["name"], t["extra_data"]["result"])
+                          for t in shared["tests"]],
+                         [("guest.hello", "passed"), ("unit.good", "passed")])
+        self.assertEqual((shared["root"], shared["lab"]),
+                         (os.path.abspath(self.root), 1))
+        self.assertRegex(shared["fingerprint"], "^[0-9a-f]{64}$")
+        with open(os.path.join(seen, "where")) as f:
+            self.assertFalse(os.path.exists(f.read().strip()))
+        # The same lab graded again on the same files: the same fingerprint;
+        # another VMM: another one.
+        sys.path.insert(0, os.path.dirname(GRADE))
+        import grade
+        lab = grade.load_lab(self.root, 1, os.path.join(self.root, "labs", "01-first"))
+        self.assertEqual(grade.fingerprint(lab), shared["fingerprint"])
+        with open(os.path.join(self.root, lab.vmm), "a") as f:
+            f.write("# another build\n")
+        self.assertNotEqual(grade.fingerprint(lab), shared["fingerprint"])
+        # TIMES=1: each lab's time and its lab machine batch too.
+        run = self.grade("--all", "--runner", "host", env={"TIMES": "1"})
+        self.assertIn("  lab 01: ", run.out)
+
+    def test_parallel_checks(self):
+        # parallel = yes: beside the other checks, one at a time; rows in
+        # the file's order. side and main each pass only if the other
+        # started while it ran. A process one check leaves behind is
+        # blamed on it, and the sweep leaves the other check alone.
+        fakes.make_lab(self.root, "01-first", LAB_HEAD + "[unit.good]\npoints = 1\n")
+        wait = "for i in $(seq 100); do [ -e %s ] && exit 0; sleep 0.1; done; exit 1"
+        fakes.write(os.path.join(self.root, "grading", "project.ini"), """
+[check.side]
+parallel = yes
+command = touch side && sleep 1 && %s
+[check.main]
+command = touch main && %s
+[check.late]
+parallel = yes
+command = sleep 2
+[check.escapes]
+command = (setsid sleep 100 &) && sleep 2
+[check.after]
+command = true
+""" % (wait % "main", wait % "side"))
+        run = self.grade("--all", "--runner", "host")
+        rows = [l.split()[0] for l in run.lines if re.match(r"  check\.\S+ +- ", l)]
+        self.assertEqual(rows, ["check.side", "check.main", "check.late",
+                                "check.escapes", "check.after"])
+        for name in ("check.side", "check.main", "check.late", "check.after"):
+            self.assertEqual(run.row(name), ("-", "PASS", ""), name)
+        self.assertEqual(run.row("check.escapes"),
+                         ("-", "FAIL", "left 1 process behind"))
+        self.assertEqual(self.closing(run), "5 passed, 1 failed", run.out)
+        # Not beside each other, side waits for main in vain.
+        for f in ("side", "main"):
+            os.remove(os.path.join(self.root, f))
+        fakes.write(os.path.join(self.root, "grading", "project.ini"), """
+[check.side]
+command = touch side && sleep 1 && %s
+[check.main]
+command = touch main && %s
+""" % (wait % "main", wait % "side"))
+        run = self.grade("--all", "--runner", "host", bound=60)
+        self.assertEqual(run.row("check.side")[1:], ("FAIL", "exit status 1"))
+        self.assertEqual(run.row("check.main"), ("-", "PASS", ""))
 
     def test_only_checks_with_all(self):
         fakes.make_lab(self.root, "01-first", LAB_HEAD + "[unit.good]\npoints = 1\n")

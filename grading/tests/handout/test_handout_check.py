@@ -6,7 +6,9 @@ These build the fixture's labs with cc and make.
 Run: python3 -m unittest discover -s grading/tests/handout
 """
 
+import json
 import os
+import subprocess
 import sys
 import unittest
 
@@ -14,6 +16,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import handout_fixture as hf  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+import grade  # noqa: E402
 
 CALC = "labs/01-calc/src/calc.c"
 
@@ -62,6 +67,76 @@ class TestHandoutCheck(unittest.TestCase):
         self.assertEqual(r.returncode, 0, self.out)
         self.assertTrue(os.path.isfile(os.path.join(
             keep, "labs/01-calc/build/unit-tests")))
+
+    def graded(self, plant=None):
+        """What make check's grader hands its project checks
+        (VMMLAB_GRADED): lab 01 graded, with the fingerprint of what ran;
+        plant = (test, reason) makes that test's result a failure."""
+        for d in ("guests", "labs/01-calc"):
+            subprocess.run(["make", "-s", "-C", self.repo.path(d)], check=True,
+                           capture_output=True)
+        out = os.path.join(self.repo.tmp, "ref.json")
+        subprocess.run([sys.executable, "grading/grade.py", "--lab", "1",
+                        "--json", out], cwd=self.repo.root, capture_output=True)
+        with open(out) as f:
+            data = json.load(f)
+        lab = grade.load_lab(self.repo.root, 1, self.repo.path("labs/01-calc"))
+        data.update(root=self.repo.root, lab=1, fingerprint=grade.fingerprint(lab))
+        for t in data["tests"]:
+            if plant and t["name"] == plant[0]:
+                t.update(status="failed", output=plant[1])
+                t["extra_data"]["result"] = "failed"
+        d = os.path.join(self.repo.tmp, "graded")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "lab-01.json"), "w") as f:
+            json.dump(data, f)
+        return {"VMMLAB_GRADED": d}
+
+    def test_reference_graded_by_make_check_is_judged_not_run_again(self):
+        # The results make check's grader got are judged as the check's
+        # own would be: a failure there is a violation here.
+        env = self.graded(("unit.base", "planted: failed in make check"))
+        r = hf.run_tool("handout_check.py", "--root", self.repo.root,
+                        "--lab", "1", env=env)
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 1, out)
+        self.assertIn("graded by this make check", out)
+        self.assertRegex(out, r"VIOLATION +reference: unit\.base failed: "
+                         r"planted: failed in make check")
+
+    def test_reference_not_what_make_check_graded_is_graded_again(self):
+        env = self.graded(("unit.base", "planted: failed in make check"))
+        # Another binary (a new global, same behaviour): graded here.
+        self.repo.edit("labs/01-calc/src/calc.c", "\n", "\nint calc_build = 2;\n")
+        r = hf.run_tool("handout_check.py", "--root", self.repo.root,
+                        "--lab", "1", env=env)
+        out = r.stdout + r.stderr
+        self.assertEqual(r.returncode, 0, out)
+        self.assertNotIn("graded by this make check", out)
+        self.assertNotIn("planted", out)
+
+    def test_handout_borrows_the_lab_machine_and_linux(self):
+        # Graded with the repository's build/labvm and build/linux (made
+        # from Debian's packages, not built again in each handout), and
+        # without them once graded.
+        for name in ("labvm", "linux"):
+            self.repo.write("build/%s/built" % name, "yes\n")
+        seen = os.path.join(self.repo.tmp, "seen")
+        r = hf.run_tool("handout_check.py", "--root", self.repo.root,
+                        "--lab", "1", env={"FAKE_GRADER_SEES": seen})
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        root = os.path.realpath(self.repo.root)
+        with open(seen) as f:
+            # What the grader saw in the handout (not in the reference).
+            seen = [l.split(" ") for l in f.read().splitlines()]
+        lines = [l[1:] for l in seen if os.path.realpath(l[0]) != root]
+        # The lab machine linked in; the Linux guest a folder of the
+        # handout's own (a lab machine's job takes only files inside the
+        # repository with it), holding the repository's files.
+        self.assertIn(["labvm", "%s/build/labvm" % root, "yes"], lines)
+        handout = [l[0] for l in seen if os.path.realpath(l[0]) != root][0]
+        self.assertIn(["linux", "%s/build/linux" % os.path.realpath(handout),
+                       "yes"], lines)
 
     def test_unlisted_test_fails_on_the_handout(self):
         # unit.square fails on the stub of 1.mul but is no longer named.
