@@ -92,7 +92,7 @@ check-san:
 	@for l in $(LABS) $(wildcard final); do \
 		n=$${l#labs/}; n=$${n%%-*}; \
 		$(PYTHON) grading/grade.py --lab $$n --build build/san \
-			--json build/san/results.json || exit 1; done
+			--timeout-scale 3 --json build/san/results.json || exit 1; done
 
 check-lab:
 	$(need-lab)

@@ -112,6 +112,7 @@ class Test:
     since: Optional[int] = None  # the lab the test starts in (key `lab`)
     # An earlier lab's test, run again in a later lab: reported, no points.
     regression: bool = False
+    timeout_scale: float = 1.0      # --timeout-scale, already in timeout
     # guest tests
     guest: str = ""
     args: List[str] = field(default_factory=list)
@@ -692,9 +693,11 @@ def make_job(t, lab, program=None):
     instead (a path relative to the repository: a mutant's VMM)."""
     if t.kind == "unit":
         suite = t.name.partition(".")[2]
+        env = {"CK_RUN_SUITE": suite, "CK_FORK": "yes", "CK_VERBOSITY": "normal"}
+        if t.timeout_scale != 1:
+            env["CK_TIMEOUT_MULTIPLIER"] = "%g" % t.timeout_scale
         return Job(name=t.name, argv=[program or lab.unit], timeout=t.timeout,
-                   env={"CK_RUN_SUITE": suite, "CK_FORK": "yes",
-                        "CK_VERBOSITY": "normal"})
+                   env=env)
     if t.kind == "check":
         return Job(name=t.name, argv=["/bin/sh", "-c", t.command],
                    timeout=t.timeout, output_cap=CHECK_OUTPUT_CAP)
@@ -1348,6 +1351,10 @@ def parse_args(argv):
     p.add_argument("--build", metavar="DIR",
                    help="run the VMM and unit-test runner built in DIR (relative to "
                    "the lab folder) instead of build/, e.g. build/san (make SAN=1)")
+    p.add_argument("--timeout-scale", metavar="X", type=float, default=1.0,
+                   help="multiply every test's time limit by X (>= 1; Check's "
+                        "own per-test limit too): for slower builds, such as "
+                        "the sanitizer builds, whose limits guard against hangs")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show the output of failed tests")
     return p.parse_args(argv)
@@ -1381,6 +1388,11 @@ def main(argv=None):
         labs = [load_lab(root, n, p, args.build)]
         checks = []
     json_path = args.json or os.path.join(root, "grading", "out", "results.json")
+    if not args.timeout_scale >= 1:
+        raise ConfigError("--timeout-scale %g: expected a number >= 1" % args.timeout_scale)
+    for t in (t for lab in labs for t in lab.tests if args.timeout_scale != 1):
+        t.timeout *= args.timeout_scale
+        t.timeout_scale = args.timeout_scale
 
     kvm_dev = where.kvm_dev()
     choice = choose_runner(requested, source, kvm_dev,

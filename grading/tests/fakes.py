@@ -40,6 +40,8 @@ for line in prog:
         os.kill(os.getpid(), signal.SIGSEGV)
     elif op == "hang":
         time.sleep(100000)
+    elif op == "sleep":             # slow, not stuck: arg seconds
+        time.sleep(float(arg))
     elif op == "flood":
         while True:
             out.write(b"x" * 4096)

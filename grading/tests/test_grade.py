@@ -431,6 +431,33 @@ class TestScoring(GraderCase):
             "  lab 01 guest.unbuilt-guest: VMM labs/01-fake/build/vmm not built"
             " (make -C labs/01-fake)"])
 
+    def test_timeout_scale(self):
+        """--timeout-scale X stretches every limit (a slow sanitizer build is
+        not a hang) and hands Check the same multiplier."""
+        lab = fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
+            [unit.good]
+            points = 1
+            timeout = 4
+            [guest.slow]
+            points = 2
+            timeout = 1
+            guest = slow.bin
+            status = 0
+            """)
+        fakes.make_guest(self.root, "slow", "sleep 1.5\nout slow\n", None)
+        run = self.grade("--lab", "1", "--runner", "host")
+        self.assertEqual(run.row("guest.slow"), ("0/2", "FAIL", "timed out after 1s"))
+        run = self.grade("--lab", "1", "--runner", "host", "--timeout-scale", "3")
+        self.assertEqual(run.row("guest.slow"), ("2/2", "PASS", ""))
+        self.assertEqual(self.closing(run), "2 passed, 0 failed")
+        loaded = grade.load_lab(self.root, 1, lab)
+        unit = loaded.tests[0]
+        self.assertNotIn("CK_TIMEOUT_MULTIPLIER", grade.make_job(unit, loaded).env)
+        unit.timeout_scale = 3.0
+        self.assertEqual(grade.make_job(unit, loaded).env["CK_TIMEOUT_MULTIPLIER"], "3")
+        run = self.grade("--lab", "1", "--runner", "host", "--timeout-scale", "0.5")
+        self.assertEqual(run.status, 2)
+
     def test_vmm_that_cannot_run(self):
         lab = fakes.make_lab(self.root, "01-fake", LAB_HEAD + """
             [guest.hello]
