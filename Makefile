@@ -136,21 +136,21 @@ diff-lab:
 	@$(PYTHON) grading/stages.py diff $(N)
 
 # The libFuzzer targets of each lab's tests/fuzz/ (grading/README.md,
-# "Fuzzing"): each runs FUZZ_TIME seconds or FUZZ_RUNS executions, whichever
-# comes first, after its seeds and corpus; then the line coverage of the
-# files it covers. FUZZ_ARGS="--target exit" narrows it.
+# "Fuzzing"): each runs FUZZ_TIME seconds of its own CPU time or FUZZ_RUNS
+# executions, whichever comes first, after its seeds and corpus; then the
+# line coverage of the files it covers. FUZZ_ARGS="--target exit" narrows it.
 FUZZ_TIME ?= 1800
 FUZZ_RUNS ?= 10000000
 
 fuzz:
 	@$(MAKE) --no-print-directory guests
-	@$(PYTHON) grading/fuzz.py --all --time $(FUZZ_TIME) --runs $(FUZZ_RUNS) \
+	@$(PYTHON) grading/fuzz.py --all --cpu $(FUZZ_TIME) --runs $(FUZZ_RUNS) \
 		--coverage $(FUZZ_ARGS)
 
 fuzz-lab:
 	$(need-lab)
 	@$(MAKE) --no-print-directory guests
-	@$(PYTHON) grading/fuzz.py --lab $(N) --time $(FUZZ_TIME) --runs $(FUZZ_RUNS) \
+	@$(PYTHON) grading/fuzz.py --lab $(N) --cpu $(FUZZ_TIME) --runs $(FUZZ_RUNS) \
 		--coverage $(FUZZ_ARGS)
 
 # Mutation testing of the exercise regions (grading/README.md, "Mutation

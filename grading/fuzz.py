@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """fuzz.py - run the libFuzzer targets of the labs (grading/README.md, "Fuzzing").
 
-    python3 grading/fuzz.py --lab N | --all [--time S] [--runs N]
+    python3 grading/fuzz.py --lab N | --all [--time S | --cpu S] [--runs N]
                             [--target NAME]... [-j J] [--coverage] [--json PATH]
 
 Each lab's tests/fuzz/fuzz_NAME.c is a libFuzzer target, built by the
@@ -10,7 +10,10 @@ target this tool writes its committed seeds (tests/fuzz/seeds/NAME.txt,
 text: see below) into build/fuzz/seeds/NAME/, keeps the corpus the runs
 grow in build/fuzz/corpus/NAME/, runs every input of both once (the
 regression set) and then fuzzes for --time seconds or --runs executions,
-whichever comes first. A crash, a sanitizer report, a leak or an input
+whichever comes first; --cpu S counts S seconds of the fuzzer's own CPU
+time instead of wall-clock time, for a budget that means the same on a
+busy machine (the target is interrupted, and its final figures kept, when
+its CPU time reaches S). A crash, a sanitizer report, a leak or an input
 slower than the per-input limit fails the target; libFuzzer writes the
 input to build/fuzz/crashes/. With --coverage the corpus is run again on
 the lab's `make fuzz-cov` build and llvm-cov reports the line coverage of
@@ -31,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -178,35 +182,76 @@ def prepare(t, root):
     os.makedirs(os.path.join(b, "crashes"), exist_ok=True)
 
 
-def run_target(t, seconds, runs, root):
-    """Fuzz one target (regression set first, as libFuzzer loads it)."""
+def cpu_seconds(pid):
+    """User plus system CPU time of process pid so far (/proc/PID/stat)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command's ")": state is field 3, utime 14 and stime 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_target(t, seconds, runs, root, cpu=0):
+    """Fuzz one target (regression set first, as libFuzzer loads it).
+
+    With cpu, seconds is a CPU-time budget: libFuzzer gets no time limit of
+    its own, and is interrupted (SIGINT: it prints its final figures and
+    exits with status 72) once its CPU time reaches the budget."""
     b, _ = fuzz_dirs(t.lab)
     exe = os.path.join(b, "fuzz-" + t.name)
     argv = [exe, "-print_final_stats=1", "-close_fd_mask=3",
             "-timeout=%d" % PER_INPUT_TIMEOUT, "-rss_limit_mb=%d" % RSS_LIMIT_MB,
             "-artifact_prefix=%s" % os.path.join(b, "crashes", t.name + "-"),
-            "-max_total_time=%d" % max(seconds, 1) if seconds else "-runs=0"]
+            "-interrupt_exitcode=72"]
+    if not seconds:
+        argv.append("-runs=0")
+    elif not cpu:
+        argv.append("-max_total_time=%d" % max(seconds, 1))
     if seconds and runs:
         argv.append("-runs=%d" % runs)
     argv += [os.path.join(b, "corpus", t.name), os.path.join(b, "seeds", t.name)]
     start = time.monotonic()
-    limit = (seconds or 0) + 600
-    try:
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=limit)
-        out, status = p.stdout.decode("utf-8", "replace"), p.returncode
-    except subprocess.TimeoutExpired as e:
-        out, status = (e.stdout or b"").decode("utf-8", "replace"), None
+    # The wall-clock guard: generous, as a CPU budget on shared cores can
+    # take many times its length.
+    limit = (seconds or 0) * (20 if cpu else 1) + 600
+    interrupted = False
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    chunks = []
+    reader = concurrent.futures.ThreadPoolExecutor(1).submit(
+        lambda: chunks.append(p.stdout.read()))
+    status = None
+    t.cpu = 0.0
+    while True:
+        try:
+            status = p.wait(timeout=1)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() - start > limit:
+            p.kill()
+            p.wait()
+            status = None
+            break
+        t.cpu = max(t.cpu, cpu_seconds(p.pid))
+        if cpu and seconds and not interrupted and t.cpu >= seconds:
+            p.send_signal(signal.SIGINT)
+            interrupted = True
+    reader.result()
+    out = b"".join(chunks).decode("utf-8", "replace")
     t.seconds = time.monotonic() - start
     t.stats = {k: int(v) for k, v in STAT_RE.findall(out)}
     t.log = out
-    if status == 0:
+    if status == 0 or (interrupted and status == 72):
         t.result = "clean"
         return t
     t.result = "FAIL"
     why = [l for l in out.splitlines()
            if re.search(r"ERROR: |runtime error|SUMMARY|timeout after|out-of-memory|"
                         r"deadly signal|leak", l)]
+    if status is None:
+        why = ["no result after %d s of wall-clock time" % limit] + why
     art = re.findall(r"Test unit written to (\S+)", out)
     t.detail = grade.clean((why[0] if why else "exit status %s" % status) +
                            ("; input: %s" % os.path.relpath(art[0], root) if art else ""),
@@ -280,6 +325,8 @@ def parse_args(argv):
     w.add_argument("--all", action="store_true")
     p.add_argument("--time", type=int, default=30, metavar="S",
                    help="seconds of fuzzing per target (0: the regression set only)")
+    p.add_argument("--cpu", type=int, default=0, metavar="S",
+                   help="S seconds of each fuzzer's CPU time instead of --time's wall clock")
     p.add_argument("--runs", type=int, default=0, metavar="N",
                    help="stop a target after N executions (0: no limit)")
     p.add_argument("--target", action="append", default=[], metavar="NAME")
@@ -293,6 +340,8 @@ def parse_args(argv):
 
 def main(argv=None):
     a = parse_args(argv)
+    if a.cpu:
+        a.time = a.cpu
     root = os.path.abspath(a.root)
     if a.all:
         labs = [grade.load_lab(root, n, p) for n, p in grade.find_labs(root)]
@@ -316,18 +365,24 @@ def main(argv=None):
         raise Fail("--coverage needs llvm-cov and llvm-profdata (Debian package llvm)")
     start = time.monotonic()
     print("fuzz: %d targets, %s each, %d at a time" % (
-        len(todo), "%d s" % a.time if a.time else "the regression set", a.jobs),
+        len(todo), "%d s%s" % (a.time, " of CPU time" if a.cpu else "") if a.time else "the regression set", a.jobs),
         file=sys.stderr, flush=True)
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
-        list(pool.map(lambda t: run_target(t, a.time, a.runs, root), todo))
+        list(pool.map(lambda t: run_target(t, a.time, a.runs, root, a.cpu), todo))
         if a.coverage:
             list(pool.map(lambda t: coverage(t, root), todo))
 
-    print("  %-24s %12s %10s %8s %8s  %s" % ("target", "executions", "execs/s",
+    # libFuzzer's own rate is per wall-clock second; with --cpu the rate
+    # that means the same on a busy machine is per second of CPU time.
+    print("  %-24s %12s %10s %8s %8s  %s" % ("target", "executions",
+                                             "execs/cpu-s" if a.cpu else "execs/s",
                                              "corpus", "lines", "result"))
     data = []
     for t in todo:
         s = t.stats
+        if a.cpu:
+            s["average_exec_per_sec"] = int(s.get("number_of_executed_units", 0) /
+                                            max(t.cpu, 1e-3))
         print("  %-24s %12d %10d %8d %8s  %s%s" % (
             t.key, s.get("number_of_executed_units", 0),
             s.get("average_exec_per_sec", 0),
@@ -335,7 +390,8 @@ def main(argv=None):
             fmt_cov(t.coverage), t.result, "  " + t.detail if t.detail else ""))
         data.append({"target": t.key, "executions": s.get("number_of_executed_units", 0),
                      "execs_per_sec": s.get("average_exec_per_sec", 0),
-                     "seconds": round(t.seconds, 1), "seeds": t.nr_seeds,
+                     "seconds": round(t.seconds, 1), "cpu_seconds": round(t.cpu, 1),
+                     "seeds": t.nr_seeds,
                      "coverage": {f: list(v) for f, v in t.coverage.items()},
                      "result": t.result, "detail": t.detail})
         if a.coverage:
@@ -345,7 +401,8 @@ def main(argv=None):
     failed = sum(t.result != "clean" for t in todo)
     print("fuzz: %.0f s in all" % (time.monotonic() - start))
     if a.json:
-        grade.write_json(a.json, {"targets": data, "time": a.time, "runs": a.runs})
+        grade.write_json(a.json, {"targets": data, "time": a.time, "cpu": bool(a.cpu),
+                                "runs": a.runs})
     print("%d passed, %d failed" % (len(todo) - failed, failed))
     return 1 if failed else 0
 

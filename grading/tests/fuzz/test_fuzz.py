@@ -123,6 +123,17 @@ class TestRun(unittest.TestCase):
         self.assertEqual(sorted(open(os.path.join(seeds, f), "rb").read()
                                 for f in os.listdir(seeds)), [b"\x07\0\0\0", b"ok"])
 
+    def test_cpu_budget_interrupts_and_keeps_the_figures(self):
+        # libFuzzer has no CPU-time limit of its own: without the
+        # interrupt this run would not stop before the wall-clock guard.
+        p, t = self.run_fuzz("--cpu", "2")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(t["result"], "clean")
+        self.assertGreaterEqual(t["cpu_seconds"], 2)
+        self.assertLess(t["cpu_seconds"], 5)
+        self.assertGreater(t["executions"], 1000)
+        self.assertIn("2 s of CPU time", p.stderr)
+
     def test_crashing_seed_fails_the_regression_run(self):
         with open(os.path.join(self.lab, "tests/fuzz/seeds/toy.txt"), "a") as f:
             f.write('"BUG!"\n')
