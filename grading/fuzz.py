@@ -152,6 +152,23 @@ class Target:
         self.detail = ""
         self.coverage = {}
         self.seconds = 0.0
+        self.same_as = None     # the earlier lab whose same target it repeats
+
+    def digest(self):
+        """A hash of what the target fuzzes: its own file, the fuzz
+        machine, the files its Covers: lines name and its seeds, as the
+        lab holds them (None when one of them is missing)."""
+        h = hashlib.sha256()
+        for rel in (["tests/fuzz/fuzz_%s.c" % self.name, "tests/fuzz/machine.c",
+                     "tests/fuzz/fuzz.h", "tests/fuzz/seeds/%s.txt" % self.name] +
+                    self.covers):
+            try:
+                with open(os.path.join(self.lab.path, rel), "rb") as f:
+                    h.update(rel.encode() + b"\0" + f.read() + b"\0")
+            except OSError:
+                if rel.startswith("tests/fuzz/fuzz_") or rel in self.covers:
+                    return None
+        return h.hexdigest()
 
     @property
     def key(self):
@@ -201,6 +218,8 @@ def run_target(t, seconds, runs, root, cpu=0):
     exits with status 72) once its CPU time reaches the budget."""
     b, _ = fuzz_dirs(t.lab)
     exe = os.path.join(b, "fuzz-" + t.name)
+    if t.same_as:
+        seconds = 0
     argv = [exe, "-print_final_stats=1", "-close_fd_mask=3",
             "-timeout=%d" % PER_INPUT_TIMEOUT, "-rss_limit_mb=%d" % RSS_LIMIT_MB,
             "-artifact_prefix=%s" % os.path.join(b, "crashes", t.name + "-"),
@@ -310,6 +329,22 @@ def targets_of(lab, only):
     return found
 
 
+def mark_repeats(lab, ts, everyone):
+    """Mark the targets of lab that fuzz exactly what the same target of
+    the lab before it fuzzes (Target.digest): --changed-only runs only
+    their regression set."""
+    paths = [l.path for l in everyone]
+    i = paths.index(lab.path) if lab.path in paths else 0
+    if i == 0:
+        return
+    before = everyone[i - 1]
+    theirs = {t.name: t for t in targets_of(before, [])}
+    for t in ts:
+        o = theirs.get(t.name)
+        if o and t.digest() is not None and t.digest() == o.digest():
+            t.same_as = os.path.basename(before.path)
+
+
 def fmt_cov(cov):
     if not cov:
         return "-"
@@ -329,6 +364,9 @@ def parse_args(argv):
                    help="S seconds of each fuzzer's CPU time instead of --time's wall clock")
     p.add_argument("--runs", type=int, default=0, metavar="N",
                    help="stop a target after N executions (0: no limit)")
+    p.add_argument("--changed-only", action="store_true",
+                   help="fuzz only the targets that differ from the lab before's; "
+                        "the others run their regression set")
     p.add_argument("--target", action="append", default=[], metavar="NAME")
     p.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1))
     p.add_argument("--coverage", action="store_true",
@@ -349,8 +387,11 @@ def main(argv=None):
         n, p = grade.find_lab(root, a.lab.strip())
         labs = [grade.load_lab(root, n, p)]
     todo = []
+    everyone = [grade.load_lab(root, n, p) for n, p in grade.find_labs(root)]
     for lab in labs:
         ts = targets_of(lab, a.target)
+        if a.changed_only:
+            mark_repeats(lab, ts, everyone)
         if not ts:
             continue
         make(lab, "fuzz")
@@ -387,13 +428,16 @@ def main(argv=None):
             t.key, s.get("number_of_executed_units", 0),
             s.get("average_exec_per_sec", 0),
             len(os.listdir(os.path.join(fuzz_dirs(t.lab)[0], "corpus", t.name))),
-            fmt_cov(t.coverage), t.result, "  " + t.detail if t.detail else ""))
+            fmt_cov(t.coverage), t.result,
+            "  " + t.detail if t.detail else
+            "  (regression set only: the same as %s's)" % t.same_as if t.same_as else ""))
         data.append({"target": t.key, "executions": s.get("number_of_executed_units", 0),
                      "execs_per_sec": s.get("average_exec_per_sec", 0),
                      "seconds": round(t.seconds, 1), "cpu_seconds": round(t.cpu, 1),
                      "seeds": t.nr_seeds,
                      "coverage": {f: list(v) for f, v in t.coverage.items()},
-                     "result": t.result, "detail": t.detail})
+                     "result": t.result, "detail": t.detail,
+                     "same_as": t.same_as})
         if a.coverage:
             for f, (got, total) in sorted(t.coverage.items()):
                 print("      %-40s %5d of %5d lines  %5.1f %%" % (

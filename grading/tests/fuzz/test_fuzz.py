@@ -134,6 +134,35 @@ class TestRun(unittest.TestCase):
         self.assertGreater(t["executions"], 1000)
         self.assertIn("2 s of CPU time", p.stderr)
 
+    def test_changed_only_repeats_nothing_the_lab_before_fuzzed(self):
+        # Lab 02 is lab 01 again: its target only runs its regression
+        # set. A lab 03 whose covered file differs is fuzzed.
+        for n in ("02", "03"):
+            shutil.copytree(self.lab, os.path.join(self.root, "labs", n + "-toy"),
+                            ignore=shutil.ignore_patterns("build"))
+            with open(os.path.join(self.root, "labs", n + "-toy", "tests/grade.ini"),
+                      "w") as f:
+                f.write(GRADE_INI.replace("number = 1", "number = %d" % int(n)))
+        with open(os.path.join(self.root, "labs/03-toy/tests/fuzz/fuzz_toy.c"), "a") as f:
+            f.write("/* changed */\n")
+        out = os.path.join(self.root, "all.json")
+        p = subprocess.run([sys.executable, os.path.join(GRADING, "fuzz.py"),
+                            "--root", self.root, "--all", "--time", "1",
+                            "--changed-only", "--json", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        with open(out) as f:
+            got = {t["target"]: t for t in json.load(f)["targets"]}
+        self.assertEqual(got["01-toy/toy"]["same_as"], None)
+        self.assertEqual(got["02-toy/toy"]["same_as"], "01-toy")
+        self.assertEqual(got["03-toy/toy"]["same_as"], None)
+        self.assertGreater(got["01-toy/toy"]["executions"], 1000)
+        self.assertGreater(got["03-toy/toy"]["executions"], 1000)
+        # The regression set: the two seeds, and nothing fuzzed.
+        self.assertLess(got["02-toy/toy"]["executions"], 10)
+        self.assertIn("regression set only: the same as 01-toy's", p.stdout)
+
     def test_crashing_seed_fails_the_regression_run(self):
         with open(os.path.join(self.lab, "tests/fuzz/seeds/toy.txt"), "a") as f:
             f.write('"BUG!"\n')
