@@ -999,6 +999,15 @@ class TestRegression(GraderCase):
         self.assertEqual(run.test("guest.old")["max_score"], 0)
         self.assertEqual(run.test("unit.good")["max_score"], 4)
 
+    def test_own_leaves_the_regression_out(self):
+        # The regression test would fail (Hallo): --own does not run it.
+        self.lab2("out Hallo\nexit 0\n")
+        run = self.grade("--lab", "2", "--runner", "host", "--own")
+        self.assertEqual([t["name"] for t in run.json["tests"]], ["unit.good", "unit.bad"])
+        self.assertNotIn("Regression: lab 01's tests, run again (no points)", run.lines)
+        self.assertIn("Score: 4/6", run.lines)
+        self.assertEqual(self.closing(run), "1 passed, 1 failed")
+
     def test_a_regression_fails_the_run(self):
         self.lab2("out Hallo\nexit 0\n")
         run = self.grade("--lab", "2", "--runner", "host")
