@@ -216,6 +216,16 @@ START_TEST(factorial)
 	wr(EDU_REG_FACT, 0);
 	at(r.now + 1000);
 	ck_assert_uint_eq(rd(EDU_REG_FACT), 1);
+	wr(EDU_REG_FACT, 33);			/* 33! has 31 factors of 2 */
+	at(r.now + 1000);
+	ck_assert_uint_eq(rd(EDU_REG_FACT), 0x80000000);
+	wr(EDU_REG_FACT, 34);			/* 32 of them: 0 mod 2^32 */
+	at(r.now + 1000);
+	ck_assert_uint_eq(rd(EDU_REG_FACT), 0);
+	/* The largest n: n! holds 34! as a factor, so it is 0 too. */
+	wr(EDU_REG_FACT, 0xFFFFFFFF);
+	at(r.now + 1000);
+	ck_assert_uint_eq(rd(EDU_REG_FACT), 0);
 	ck_assert_int_eq(r.nintx, 0);		/* no interrupt asked */
 }
 END_TEST
