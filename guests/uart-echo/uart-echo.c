@@ -17,6 +17,7 @@
  *  - the line "quit" ends it with a summary: lines, bytes, the FNV-1a of
  *    everything received, and whether any line status error was seen.
  * Interrupts: ISA IRQ 4 on I/O APIC pin 4, edge triggered, OUT2 set.
+ * Every wait for input arms our VMM's watchdog (QEMU ignores it).
  */
 #include "console.h"
 #include "ioapic.h"
@@ -30,6 +31,14 @@
 #define VECTOR		0x64
 #define RING		1024	/* a power of two */
 #define POLLS		100000000ul
+/*
+ * The longest wait for input (the watchdog of platform.h ends the run
+ * with status 253 after it): the test sends everything at once after
+ * the ready line, so a receiver that never delivers fails in seconds
+ * instead of at the test's time limit. Longer than IRQ_WAIT_MS: the
+ * host's side, not only the VMM, must run meanwhile.
+ */
+#define HOST_WAIT_MS	10000
 
 static volatile uint8_t ring[RING];
 static volatile unsigned int head, tail;	/* written by handler / main */
@@ -101,8 +110,12 @@ static void setup(void)
 static void stall(void)
 {
 	uint8_t lsr;
+	int got;
 
-	if (uart_wait_lsr(UART_LSR_DR, POLLS) < 0)
+	irqdev_watchdog(HOST_WAIT_MS);
+	got = uart_wait_lsr(UART_LSR_DR, POLLS);
+	irqdev_watchdog(0);
+	if (got < 0)
 		return;
 	pit_delay_us(50000);
 	pit_delay_us(50000);
@@ -124,6 +137,7 @@ void guest_main(void)
 	uart_out(UART_IER, UART_IER_RDI | UART_IER_RLSI);
 	for (;;) {
 		irq_disable();
+		irqdev_watchdog(HOST_WAIT_MS);
 		while (head == tail)
 			asm volatile("sti; hlt; cli" : : : "memory");
 		irq_enable();
@@ -142,6 +156,7 @@ void guest_main(void)
 			match++;
 		col++;
 	}
+	irqdev_watchdog(0);
 	uart_out(UART_IER, 0);
 	uart_puts("uart-echo: ");
 	uart_put_dec(lines);

@@ -108,7 +108,11 @@ static void timeout(void)
 	uart_out(UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX | UART_FCR_TRIG_4);
 	uart_out(UART_IER, UART_IER_RDI);
 	loop_byte('t');
+	/* A UART with no timeout would keep this loop polling for
+	 * minutes: the watchdog ends the run after IRQ_WAIT_MS instead. */
+	irqdev_watchdog(IRQ_WAIT_MS);
 	iir = uart_wait_iir(UART_IIR_CTI, POLLS);
+	irqdev_watchdog(0);
 	check(iir, UART_IIR_FIFO | UART_IIR_CTI, 2, "  IIR, one byte below the level");
 	check(uart_in(UART_RBR), 't', 2, "  RBR");
 	check(uart_in(UART_IIR), UART_IIR_FIFO | UART_IIR_NONE, 2, "  IIR after the read");

@@ -33,6 +33,13 @@
  *                      from the stall's start until --max-fifo bytes have
  *                      come (or the VMM's end); transparent huge pages are
  *                      off for it
+ *   --pipes            make two named pipes, PATH.in and PATH.out, and put
+ *                      PATH in place of @PIPE@ in the VMM's arguments
+ *                      (--serial pipe:@PIPE@, as QEMU's -serial pipe:PATH
+ *                      takes it): --send writes PATH.in, --wait and
+ *                      --match read PATH.out, and that is what we copy to
+ *                      our output; the VMM's own output goes to our
+ *                      standard error
  *   --limit SECONDS    the longest a wait, or the run after the steps, may
  *                      take (default 300)
  *   --quiet            do not copy the VMM's output
@@ -74,7 +81,7 @@ struct step {
 static struct {
 	struct step step[MAX_STEPS];
 	int nr_steps;
-	bool fifo, quiet, timing;
+	bool fifo, pipes, quiet, timing;
 	double fifo_stall;	/* seconds without reading, ... */
 	long long stall_after;	/* ... once this many bytes have come */
 	long long max_fifo;	/* -1: no check */
@@ -86,6 +93,8 @@ static pid_t child = -1;
 static double started;		/* when the VMM was started */
 static int to_vmm = -1, from_vmm = -1, fifo_fd = -1;
 static char fifo_path[64], fifo_dir[32];
+static char pipe_in[64], pipe_out[64];
+static int com_fd = -1;		/* --pipes: PATH.out, what COM1 sent */
 static char *out;		/* everything the VMM wrote */
 static size_t out_len, out_cap, mark;	/* mark: where the last wait ended */
 static long long fifo_bytes;
@@ -99,6 +108,10 @@ static void cleanup(void)
 {
 	if (fifo_path[0])
 		unlink(fifo_path);
+	if (pipe_in[0])
+		unlink(pipe_in);
+	if (pipe_out[0])
+		unlink(pipe_out);
 	if (fifo_dir[0])
 		rmdir(fifo_dir);
 }
@@ -227,20 +240,28 @@ static long fifo_drain(long budget)
  */
 static void pump(double wait)
 {
-	struct pollfd p = { .fd = from_vmm, .events = POLLIN };
+	struct pollfd p[2] = {
+		{ .fd = from_vmm, .events = POLLIN },
+		{ .fd = com_fd, .events = POLLIN },
+	};
 	int ms = fifo_fd >= 0 ? 1 : (int)(wait * 1000) + 1;
 	char buf[4096];
 	ssize_t n;
 
 	if (vmm_done)
-		p.fd = -1;
-	if (poll(&p, 1, ms) > 0 && (p.revents & (POLLIN | POLLHUP))) {
+		p[0].fd = -1;
+	if (poll(p, 2, ms) > 0 && (p[0].revents & (POLLIN | POLLHUP))) {
 		n = read(from_vmm, buf, sizeof(buf));
-		if (n > 0)
+		if (n > 0 && com_fd >= 0)
+			fwrite(buf, 1, (size_t)n, stderr);
+		else if (n > 0)
 			append(buf, (size_t)n);
 		else if (n == 0 || errno != EINTR)
 			vmm_done = true;
 	}
+	if (com_fd >= 0)
+		while ((n = read(com_fd, buf, sizeof(buf))) > 0)
+			append(buf, (size_t)n);
 	if (fifo_fd >= 0)
 		while (fifo_drain(65536) > 0)
 			;
@@ -365,7 +386,7 @@ static void add_step(enum kind kind, char *arg)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vmmtest [--wait TEXT] [--match REGEX] [--send TEXT] "
-		"[--send-file FILE] [--close] [--fifo] [--fifo-stall S] [--fifo-stall-after N] [--max-fifo N] "
+		"[--send-file FILE] [--close] [--fifo] [--pipes] [--fifo-stall S] [--fifo-stall-after N] [--max-fifo N] "
 		"[--max-rss-growth KIB] [--limit S] [--quiet] [--timing] -- VMM [ARG]...\n");
 	exit(2);
 }
@@ -382,6 +403,8 @@ static int parse(int argc, char **argv)
 			add_step(CLOSE, NULL);
 		else if (!strcmp(o, "--fifo"))
 			opt.fifo = true;
+		else if (!strcmp(o, "--pipes"))
+			opt.pipes = true;
 		else if (!strcmp(o, "--quiet"))
 			opt.quiet = true;
 		else if (!strcmp(o, "--timing"))
@@ -439,6 +462,36 @@ static void make_fifo(char **argv)
 	}
 }
 
+/*
+ * @PIPE@ in the VMM's arguments becomes PATH, whose PATH.in and
+ * PATH.out we make. Both are held open read-write here, so neither end
+ * waits for the other to open, and PATH.out never reads as ended.
+ */
+static void make_pipes(char **argv)
+{
+	char base[40], *p;
+	int i;
+
+	strcpy(fifo_dir, "/tmp/vmmtest.XXXXXX");
+	if (!mkdtemp(fifo_dir))
+		fail("mkdtemp: %s", strerror(errno));
+	snprintf(base, sizeof(base), "%s/com1", fifo_dir);
+	snprintf(pipe_in, sizeof(pipe_in), "%s.in", base);
+	snprintf(pipe_out, sizeof(pipe_out), "%s.out", base);
+	if (mkfifo(pipe_in, 0600) < 0 || mkfifo(pipe_out, 0600) < 0)
+		fail("mkfifo: %s", strerror(errno));
+	com_fd = open(pipe_out, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	to_vmm = open(pipe_in, O_RDWR | O_CLOEXEC);
+	if (com_fd < 0 || to_vmm < 0)
+		fail("cannot open the named pipes: %s", strerror(errno));
+	for (i = 0; argv[i]; i++) {
+		p = strstr(argv[i], "@PIPE@");
+		if (p && asprintf(&argv[i], "%.*s%s%s", (int)(p - argv[i]),
+				  argv[i], base, p + 6) < 0)
+			fail("out of memory");
+	}
+}
+
 static void start(char **argv)
 {
 	int in[2], outp[2];
@@ -468,7 +521,10 @@ static void start(char **argv)
 	}
 	close(in[0]);
 	close(outp[1]);
-	to_vmm = in[1];
+	if (to_vmm < 0)
+		to_vmm = in[1];
+	else
+		close(in[1]);	/* --pipes: the VMM's stdin is at its end */
 	from_vmm = outp[0];
 }
 
@@ -485,6 +541,8 @@ static int finish(void)
 	}
 	while (fifo_fd >= 0 && fifo_drain(65536) > 0)
 		;
+	if (com_fd >= 0)
+		pump(0);
 	if (waitpid(child, &status, 0) < 0)
 		fail("waitpid: %s", strerror(errno));
 	child = -1;
@@ -508,8 +566,12 @@ int main(int argc, char **argv)
 	out = calloc(1, 1);
 	out_cap = 1;
 	signal(SIGPIPE, SIG_IGN);
+	if (opt.fifo && opt.pipes)
+		usage();
 	if (opt.fifo)
 		make_fifo(argv + first);
+	if (opt.pipes)
+		make_pipes(argv + first);
 	start(argv + first);
 	run_steps();
 	if (to_vmm >= 0)

@@ -18,18 +18,6 @@ static bool fifo_on(const struct uart *u)
 	return u->fcr & UART_FCR_ENABLE;
 }
 
-static unsigned int rx_cap(const struct uart *u)
-{
-	return fifo_on(u) ? UART_FIFO : 1;
-}
-
-static unsigned int trigger(const struct uart *u)
-{
-	static const unsigned int level[4] = { 1, 4, 8, 14 };
-
-	return level[u->fcr >> 6];
-}
-
 static uint64_t char_ns(const struct uart *u)
 {
 	unsigned int wl = 5 + (u->lcr & 3);
@@ -71,6 +59,107 @@ static void lines_update(struct uart *u)
 	u->msr_lines = new;
 }
 
+static void arm_deadline(struct uart *u)
+{
+	if (u->ops.deadline && fifo_on(u) && u->rx_count && !u->timeout_pending)
+		u->ops.deadline(u->opaque, u->rx_activity_ns + 4 * char_ns(u));
+}
+
+static void rx_clear(struct uart *u)
+{
+	u->rx_head = 0;
+	u->rx_count = 0;
+	u->timeout_pending = false;
+}
+
+static uint8_t lsr_now(const struct uart *u)
+{
+	uint8_t v = u->lsr_err;
+
+	if (u->rx_count)
+		v |= UART_LSR_DR;
+	if (!u->tx_count)
+		v |= UART_LSR_THRE | UART_LSR_TEMT;
+	return v;
+}
+
+/* EXERCISE 4.iir: The 16550's interrupt identification.
+ *
+ * Four functions, each called with the UART's lock held.
+ *
+ * tick(u): the character timeout indication. In FIFO mode (FCR bit 0),
+ *   when the receive FIFO holds at least one character and none has
+ *   been put into it or read from it for four character times
+ *   (char_ns() each, counted from u->rx_activity_ns on now()), set
+ *   u->timeout_pending. Never without FIFOs. It runs before every
+ *   register access and when the deadline arm_deadline() asked for has
+ *   come; it only sets the indication: a new character, a read of RBR
+ *   and a receiver FIFO reset clear it (exercise 4.rx, rx_clear()).
+ *
+ * iir_now(u): IIR's bits 3:0 now, with no side effect: the pending
+ *   cause of highest priority among those IER enables, or
+ *   UART_IIR_NONE (bit 0 set: nothing pending). From the highest:
+ *     receiver line status (UART_IIR_RLS; IER's ELSI): an error bit of
+ *       LSR not yet read (u->lsr_err);
+ *     received data available (UART_IIR_RDA; ERBFI): without FIFOs, a
+ *       character in the RBR; with them, the receive FIFO at or above
+ *       its trigger level, which FCR bits 7:6 select: 1, 4, 8 or 14
+ *       characters;
+ *     character timeout (UART_IIR_CTI; ERBFI, FIFO mode only):
+ *       u->timeout_pending;
+ *     transmitter holding register empty (UART_IIR_THRE; ETBEI):
+ *       u->thre_pending;
+ *     modem status (UART_IIR_MSR; EDSSI): a delta bit of MSR 3:0 not
+ *       yet read (u->msr_delta).
+ *   The IRQ line follows it (update()).
+ *
+ * iir_read(u): the byte the guest reads from IIR: iir_now() in bits
+ *   3:0, bits 5:4 zero, bits 7:6 both set in FIFO mode and clear
+ *   otherwise. The read clears the THR empty interrupt when, and only
+ *   when, it is the interrupt this read identifies.
+ *
+ * lsr_read(u): the byte the guest reads from LSR, lsr_now(); the read
+ *   clears LSR's error bits (OE, PE, FE, BI), and so the receiver line
+ *   status interrupt.
+ *
+ * Read: the PC16550D datasheet: "Interrupt Identification Register"
+ * and its table "Interrupt Control Functions" (priorities, sources,
+ * what resets each), "FIFO Control Register" (bits 0, 6 and 7), "FIFO
+ * Interrupt Mode Operation" (trigger level, timeout), "Line Status
+ * Register"; book §4.4.
+ *
+ * Tests: unit.uart-iir unit.uart guest.uart-loopback
+ *	guest.uart-fifo.user guest.uart-fifo.split guest.uart-fifo.kernel
+ *	guest.uart-echo.user guest.uart-echo.split guest.uart-echo.kernel
+ *	guest.uart-pipe
+ * Stub: static void tick(struct uart *u)
+ *	{
+ *		(void)u;
+ *	}
+ *
+ *	static uint8_t iir_now(const struct uart *u)
+ *	{
+ *		(void)u;
+ *		return UART_IIR_NONE;
+ *	}
+ *
+ *	static uint8_t iir_read(struct uart *u)
+ *	{
+ *		return iir_now(u);
+ *	}
+ *
+ *	static uint8_t lsr_read(struct uart *u)
+ *	{
+ *		return lsr_now(u);
+ *	}
+ */
+static unsigned int trigger(const struct uart *u)
+{
+	static const unsigned int level[4] = { 1, 4, 8, 14 };
+
+	return level[u->fcr >> 6];
+}
+
 /*
  * The character timeout (FIFO mode): bytes wait below the trigger level
  * and nothing came in or went out of the FIFO for four character times.
@@ -82,13 +171,6 @@ static void tick(struct uart *u)
 		u->timeout_pending = true;
 }
 
-static void arm_deadline(struct uart *u)
-{
-	if (u->ops.deadline && fifo_on(u) && u->rx_count && !u->timeout_pending)
-		u->ops.deadline(u->opaque, u->rx_activity_ns + 4 * char_ns(u));
-}
-
-/* excerpt: uart-iir */
 static uint8_t iir_now(const struct uart *u)
 {
 	if ((u->ier & UART_IER_ELSI) && u->lsr_err)
@@ -104,7 +186,107 @@ static uint8_t iir_now(const struct uart *u)
 		return UART_IIR_MSR;
 	return UART_IIR_NONE;
 }
-/* end excerpt: uart-iir */
+
+static uint8_t iir_read(struct uart *u)
+{
+	uint8_t iir = iir_now(u);
+
+	/* Reading IIR with THRE the source clears it. */
+	if (iir == UART_IIR_THRE)
+		u->thre_pending = false;
+	return iir | (fifo_on(u) ? UART_IIR_FIFO : 0);
+}
+
+static uint8_t lsr_read(struct uart *u)
+{
+	uint8_t v = lsr_now(u);
+
+	u->lsr_err = 0;
+	return v;
+}
+/* END EXERCISE 4.iir */
+
+/* EXERCISE 4.rx: The receive path, from the host's bytes to IRQ 4.
+ *
+ * An open exercise: the receiver and the interrupt line, written from
+ * this contract. The rest of the model (uart.h: the host side, the
+ * lock rule) calls the five functions below; all but uart_rx_push()
+ * are called with the UART's lock held. The receiver is the ring
+ * u->rx: u->rx_count characters from index u->rx_head (rx_clear(),
+ * lsr_now() and 4.iir read them so); it holds one character (the RBR)
+ * without FIFOs, UART_FIFO in FIFO mode (FCR bit 0).
+ *
+ * uart_rx_push(u, buf, n): the host's side offers n bytes (serial.c's
+ *   input thread). Take the lock and, in order, as many as the
+ *   receiver has room for; return how many were taken. The host never
+ *   overruns the receiver and never blocks: the caller keeps the rest
+ *   and offers it again after the owner's rx_ready(). In loopback (MCR
+ *   bit 4) the receiver is cut from the line and takes nothing. After
+ *   a refusal (fewer than n taken), rx_ready(opaque) is owed: called
+ *   once, the first time update() finds the receiver out of loopback
+ *   with room (u->host_waiting says one is owed). End with update().
+ *
+ * rx_put(u, b): one character into the receiver; false, changing
+ *   nothing, when it is full. A character that arrives ends a timeout
+ *   indication (u->timeout_pending) and starts its four character
+ *   times again (u->rx_activity_ns = now()).
+ *
+ * rx_overrun(u, b): a character arrived (from the loopback) with the
+ *   receiver full: LSR's OE is set (u->lsr_err) and u->overruns
+ *   counts it; without FIFOs it takes the place of the character in
+ *   the RBR, with FIFOs it is lost and the FIFO kept as it was.
+ *
+ * rbr_read(u): the byte the guest reads from RBR: the oldest character,
+ *   taken out of the receiver; when there is none, the last one read
+ *   (u->rbr_last) again. Either way a timeout indication ends and its
+ *   four character times start again.
+ *
+ * update(u): after every change. The interrupt line: asserted while
+ *   an interrupt is pending (iir_now()) and MCR's OUT2 is set, never in
+ *   loopback; the owner's irq(opaque, level) is called only when the
+ *   level changes (u->irq_level holds the last one). Then
+ *   arm_deadline(), and rx_ready() when it is owed (above).
+ *
+ * Read: the PC16550D datasheet: "Receiver Buffer Register", "Line
+ * Status Register" (bits 0 and 1), "FIFO Interrupt Mode Operation",
+ * "Modem Control Register" (bits 3 and 4); uart.h, the host side;
+ * book §4.4.2.
+ *
+ * Tests: unit.uart-rx unit.uart guest.uart-loopback guest.uart-flood
+ *	guest.uart-fifo.user guest.uart-fifo.split guest.uart-fifo.kernel
+ *	guest.uart-echo.user guest.uart-echo.split guest.uart-echo.kernel
+ *	guest.uart-pipe
+ * Stub: static void update(struct uart *u)
+ *	{
+ *		arm_deadline(u);
+ *	}
+ *
+ *	static bool rx_put(struct uart *u, uint8_t b)
+ *	{
+ *		(void)u; (void)b;
+ *		return false;
+ *	}
+ *
+ *	static void rx_overrun(struct uart *u, uint8_t b)
+ *	{
+ *		(void)u; (void)b;
+ *	}
+ *
+ *	static uint8_t rbr_read(struct uart *u)
+ *	{
+ *		return u->rbr_last;
+ *	}
+ *
+ *	size_t uart_rx_push(struct uart *u, const uint8_t *buf, size_t n)
+ *	{
+ *		(void)u; (void)buf; (void)n;
+ *		return 0;
+ *	}
+ */
+static unsigned int rx_cap(const struct uart *u)
+{
+	return fifo_on(u) ? UART_FIFO : 1;
+}
 
 /*
  * After every change: the IRQ line, the next deadline, and the host
@@ -155,12 +337,34 @@ static void rx_overrun(struct uart *u, uint8_t b)
 	}
 }
 
-static void rx_clear(struct uart *u)
+static uint8_t rbr_read(struct uart *u)
 {
-	u->rx_head = 0;
-	u->rx_count = 0;
+	if (u->rx_count) {
+		u->rbr_last = u->rx[u->rx_head];
+		u->rx_head = (u->rx_head + 1) % UART_FIFO;
+		u->rx_count--;
+	}
+	u->rx_activity_ns = now(u);
 	u->timeout_pending = false;
+	return u->rbr_last;
 }
+
+size_t uart_rx_push(struct uart *u, const uint8_t *buf, size_t n)
+{
+	size_t i = 0;
+
+	pthread_mutex_lock(&u->lock);
+	tick(u);
+	if (!(u->mcr & UART_MCR_LOOP))
+		while (i < n && rx_put(u, buf[i]))
+			i++;
+	if (i < n)
+		u->host_waiting = true;
+	update(u);
+	pthread_mutex_unlock(&u->lock);
+	return i;
+}
+/* END EXERCISE 4.rx */
 
 static void tx_drain(struct uart *u)
 {
@@ -196,29 +400,6 @@ static void thr_write(struct uart *u, uint8_t v)
 	tx_drain(u);
 }
 
-static uint8_t rbr_read(struct uart *u)
-{
-	if (u->rx_count) {
-		u->rbr_last = u->rx[u->rx_head];
-		u->rx_head = (u->rx_head + 1) % UART_FIFO;
-		u->rx_count--;
-	}
-	u->rx_activity_ns = now(u);
-	u->timeout_pending = false;
-	return u->rbr_last;
-}
-
-static uint8_t lsr_now(const struct uart *u)
-{
-	uint8_t v = u->lsr_err;
-
-	if (u->rx_count)
-		v |= UART_LSR_DR;
-	if (!u->tx_count)
-		v |= UART_LSR_THRE | UART_LSR_TEMT;
-	return v;
-}
-
 static void fcr_write(struct uart *u, uint8_t v)
 {
 	if ((v ^ u->fcr) & UART_FCR_ENABLE) {
@@ -249,7 +430,7 @@ static void ier_write(struct uart *u, uint8_t v)
 
 uint8_t uart_read(struct uart *u, unsigned int offset)
 {
-	uint8_t v = 0xFF, iir;
+	uint8_t v = 0xFF;
 
 	pthread_mutex_lock(&u->lock);
 	tick(u);
@@ -261,11 +442,7 @@ uint8_t uart_read(struct uart *u, unsigned int offset)
 		v = (u->lcr & UART_LCR_DLAB) ? u->dlm : u->ier;
 		break;
 	case 2:
-		iir = iir_now(u);
-		/* Reading IIR with THRE the source clears it (Table II). */
-		if (iir == UART_IIR_THRE)
-			u->thre_pending = false;
-		v = iir | (fifo_on(u) ? UART_IIR_FIFO : 0);
+		v = iir_read(u);
 		break;
 	case 3:
 		v = u->lcr;
@@ -274,8 +451,7 @@ uint8_t uart_read(struct uart *u, unsigned int offset)
 		v = u->mcr;
 		break;
 	case 5:
-		v = lsr_now(u);
-		u->lsr_err = 0;
+		v = lsr_read(u);
 		break;
 	case 6:
 		v = u->msr_lines | u->msr_delta;
@@ -325,22 +501,6 @@ void uart_write(struct uart *u, unsigned int offset, uint8_t val)
 	}
 	update(u);
 	pthread_mutex_unlock(&u->lock);
-}
-
-size_t uart_rx_push(struct uart *u, const uint8_t *buf, size_t n)
-{
-	size_t i = 0;
-
-	pthread_mutex_lock(&u->lock);
-	tick(u);
-	if (!(u->mcr & UART_MCR_LOOP))
-		while (i < n && rx_put(u, buf[i]))
-			i++;
-	if (i < n)
-		u->host_waiting = true;
-	update(u);
-	pthread_mutex_unlock(&u->lock);
-	return i;
 }
 
 void uart_tx_kick(struct uart *u)

@@ -58,6 +58,8 @@ Suite *irq_paths_suite(void);
 Suite *irqtest_msi_suite(void);
 Suite *pci_suite(void);
 Suite *uart_suite(void);
+Suite *uart_iir_suite(void);
+Suite *uart_rx_suite(void);
 Suite *edu_suite(void);
 Suite *rtc_suite(void);
 Suite *dmar_suite(void);

@@ -128,7 +128,8 @@ int main(void)
 		irq_paths_suite, irqtest_msi_suite,
 		/* @@ end */
 		/* @@ 04 */
-		pci_suite, uart_suite, edu_suite, rtc_suite, dmar_suite,
+		pci_suite, uart_suite, uart_iir_suite, uart_rx_suite,
+		edu_suite, rtc_suite, dmar_suite,
 		bzimage_suite, dev_hostile_suite, dev_threads_suite,
 		/* @@ end */
 	};

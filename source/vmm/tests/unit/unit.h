@@ -67,6 +67,8 @@ Suite *irqtest_msi_suite(void);
 /* @@ 04 */
 Suite *pci_suite(void);
 Suite *uart_suite(void);
+Suite *uart_iir_suite(void);
+Suite *uart_rx_suite(void);
 Suite *edu_suite(void);
 Suite *rtc_suite(void);
 Suite *dmar_suite(void);
