@@ -41,7 +41,9 @@
  *                      our output; the VMM's own output goes to our
  *                      standard error
  *   --limit SECONDS    the longest a wait, or the run after the steps, may
- *                      take (default 300)
+ *                      take (default 300); a step: it holds for the waits
+ *                      after it, so a wait that must come soon after the
+ *                      one before can fail sooner
  *   --quiet            do not copy the VMM's output
  *   --timing           say on standard error when each wait ended:
  *                      "vmmtest: TEXT after S s" from the VMM's start
@@ -71,7 +73,7 @@
 #define FAILED		10
 #define MAX_STEPS	64
 
-enum kind { WAIT, MATCH, SEND, SEND_FILE, CLOSE };
+enum kind { WAIT, MATCH, SEND, SEND_FILE, CLOSE, LIMIT };
 
 struct step {
 	enum kind kind;
@@ -370,6 +372,9 @@ static void run_steps(void)
 			close(to_vmm);
 			to_vmm = -1;
 			break;
+		case LIMIT:
+			opt.limit = atof(s->arg);
+			break;
 		}
 	}
 }
@@ -378,7 +383,7 @@ static void add_step(enum kind kind, char *arg)
 {
 	if (opt.nr_steps == MAX_STEPS)
 		fail("more than %d steps", MAX_STEPS);
-	if (arg && kind != MATCH && kind != SEND_FILE)
+	if (arg && (kind == WAIT || kind == SEND))
 		unescape(arg);
 	opt.step[opt.nr_steps++] = (struct step){ kind, arg };
 }
@@ -427,8 +432,8 @@ static int parse(int argc, char **argv)
 			opt.max_fifo = atoll(v), i++;
 		else if (!strcmp(o, "--max-rss-growth"))
 			opt.max_growth = atol(v), i++;
-		else if (!strcmp(o, "--limit"))
-			opt.limit = atof(v), i++;
+		else if (!strcmp(o, "--limit") && atof(v) > 0)
+			add_step(LIMIT, v), i++;
 		else
 			usage();
 	}

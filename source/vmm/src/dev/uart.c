@@ -97,31 +97,28 @@ static uint8_t lsr_now(const struct uart *u)
  *   come; it only sets the indication: a new character, a read of RBR
  *   and a receiver FIFO reset clear it (exercise 4.rx, rx_clear()).
  *
- * iir_now(u): IIR's bits 3:0 now, with no side effect: the pending
- *   cause of highest priority among those IER enables, or
- *   UART_IIR_NONE (bit 0 set: nothing pending). From the highest:
- *     receiver line status (UART_IIR_RLS; IER's ELSI): an error bit of
- *       LSR not yet read (u->lsr_err);
- *     received data available (UART_IIR_RDA; ERBFI): without FIFOs, a
- *       character in the RBR; with them, the receive FIFO at or above
- *       its trigger level, which FCR bits 7:6 select: 1, 4, 8 or 14
- *       characters;
- *     character timeout (UART_IIR_CTI; ERBFI, FIFO mode only):
- *       u->timeout_pending;
- *     transmitter holding register empty (UART_IIR_THRE; ETBEI):
+ * iir_now(u): IIR's bits 3:0 now, with no side effect: of the causes
+ *   that are pending and enabled in IER, the one the datasheet ranks
+ *   highest, or UART_IIR_NONE (bit 0 set: nothing pending). The causes,
+ *   by their codes in uart.h, and where this model keeps their state:
+ *     UART_IIR_MSR, modem status: the delta bits of MSR 3:0 not yet
+ *       read (u->msr_delta);
+ *     UART_IIR_THRE, transmitter holding register empty:
  *       u->thre_pending;
- *     modem status (UART_IIR_MSR; EDSSI): a delta bit of MSR 3:0 not
- *       yet read (u->msr_delta).
+ *     UART_IIR_RDA, received data available: the receiver (u->rx_count
+ *       characters), against the trigger level FCR selects in FIFO
+ *       mode;
+ *     UART_IIR_RLS, receiver line status: LSR's error bits not yet
+ *       read (u->lsr_err);
+ *     UART_IIR_CTI, character timeout: u->timeout_pending.
  *   The IRQ line follows it (update()).
  *
- * iir_read(u): the byte the guest reads from IIR: iir_now() in bits
- *   3:0, bits 5:4 zero, bits 7:6 both set in FIFO mode and clear
- *   otherwise. The read clears the THR empty interrupt when, and only
- *   when, it is the interrupt this read identifies.
+ * iir_read(u): the byte the guest reads from IIR, all eight bits as the
+ *   datasheet defines them (FIFO mode: FCR bit 0, fifo_on()), and what
+ *   that read resets.
  *
- * lsr_read(u): the byte the guest reads from LSR, lsr_now(); the read
- *   clears LSR's error bits (OE, PE, FE, BI), and so the receiver line
- *   status interrupt.
+ * lsr_read(u): the byte the guest reads from LSR, lsr_now(), and what
+ *   that read resets.
  *
  * Read: the PC16550D datasheet: "Interrupt Identification Register"
  * and its table "Interrupt Control Functions" (priorities, sources,
@@ -132,27 +129,27 @@ static uint8_t lsr_now(const struct uart *u)
  * Tests: unit.uart-iir unit.uart guest.uart-loopback
  *	guest.uart-fifo.user guest.uart-fifo.split guest.uart-fifo.kernel
  *	guest.uart-echo.user guest.uart-echo.split guest.uart-echo.kernel
- *	guest.uart-pipe
+ *	guest.uart-pipe guest.linux.user guest.linux.split guest.linux.kernel
  * Stub: static void tick(struct uart *u)
- *	{
- *		(void)u;
- *	}
+ * {
+ * 	(void)u;
+ * }
  *
- *	static uint8_t iir_now(const struct uart *u)
- *	{
- *		(void)u;
- *		return UART_IIR_NONE;
- *	}
+ * static uint8_t iir_now(const struct uart *u)
+ * {
+ * 	(void)u;
+ * 	return UART_IIR_NONE;
+ * }
  *
- *	static uint8_t iir_read(struct uart *u)
- *	{
- *		return iir_now(u);
- *	}
+ * static uint8_t iir_read(struct uart *u)
+ * {
+ * 	return iir_now(u);
+ * }
  *
- *	static uint8_t lsr_read(struct uart *u)
- *	{
- *		return lsr_now(u);
- *	}
+ * static uint8_t lsr_read(struct uart *u)
+ * {
+ * 	return lsr_now(u);
+ * }
  */
 static unsigned int trigger(const struct uart *u)
 {
@@ -256,33 +253,33 @@ static uint8_t lsr_read(struct uart *u)
  * Tests: unit.uart-rx unit.uart guest.uart-loopback guest.uart-flood
  *	guest.uart-fifo.user guest.uart-fifo.split guest.uart-fifo.kernel
  *	guest.uart-echo.user guest.uart-echo.split guest.uart-echo.kernel
- *	guest.uart-pipe
+ *	guest.uart-pipe guest.linux.user guest.linux.split guest.linux.kernel
  * Stub: static void update(struct uart *u)
- *	{
- *		arm_deadline(u);
- *	}
+ * {
+ * 	arm_deadline(u);
+ * }
  *
- *	static bool rx_put(struct uart *u, uint8_t b)
- *	{
- *		(void)u; (void)b;
- *		return false;
- *	}
+ * static bool rx_put(struct uart *u, uint8_t b)
+ * {
+ * 	(void)u; (void)b;
+ * 	return false;
+ * }
  *
- *	static void rx_overrun(struct uart *u, uint8_t b)
- *	{
- *		(void)u; (void)b;
- *	}
+ * static void rx_overrun(struct uart *u, uint8_t b)
+ * {
+ * 	(void)u; (void)b;
+ * }
  *
- *	static uint8_t rbr_read(struct uart *u)
- *	{
- *		return u->rbr_last;
- *	}
+ * static uint8_t rbr_read(struct uart *u)
+ * {
+ * 	return u->rbr_last;
+ * }
  *
- *	size_t uart_rx_push(struct uart *u, const uint8_t *buf, size_t n)
- *	{
- *		(void)u; (void)buf; (void)n;
- *		return 0;
- *	}
+ * size_t uart_rx_push(struct uart *u, const uint8_t *buf, size_t n)
+ * {
+ * 	(void)u; (void)buf; (void)n;
+ * 	return 0;
+ * }
  */
 static unsigned int rx_cap(const struct uart *u)
 {
