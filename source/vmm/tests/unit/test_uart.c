@@ -21,13 +21,24 @@ static struct rec {
 	uint64_t deadline;
 	int rx_ready;
 	int warnings;
+	int unlocked_calls;	/* callbacks made without the UART's lock */
 } r;
 
 static struct uart u;
 
+/* uart.h: irq, tx, now_ns, deadline, rx_ready run with the lock held. */
+static void r_locked(void)
+{
+	if (pthread_mutex_trylock(&u.lock) == 0) {
+		pthread_mutex_unlock(&u.lock);
+		r.unlocked_calls++;
+	}
+}
+
 static void r_irq(void *o, int level)
 {
 	(void)o;
+	r_locked();
 	r.irq = level;
 	r.irq_changes++;
 }
@@ -50,12 +61,14 @@ static uint64_t r_now(void *o)
 static void r_deadline(void *o, uint64_t ns)
 {
 	(void)o;
+	r_locked();
 	r.deadline = ns;
 }
 
 static void r_rx_ready(void *o)
 {
 	(void)o;
+	r_locked();
 	r.rx_ready++;
 }
 
@@ -671,6 +684,23 @@ START_TEST(iir_each_cause_needs_its_enable)
 	ck_assert_int_eq(r.irq, 1);
 	ck_assert_uint_eq(rd(UART_MSR), 0x0B);
 	ck_assert_uint_eq(rd(UART_IIR), 0x01);
+	/* Each delta alone: CTS, DSR, RI's trailing edge, DCD. */
+	uart_set_modem_lines(&u, UART_MSR_CTS);
+	ck_assert_msg(rd(UART_IIR) == 0x00,
+		      "4.iir: DCTS alone is a modem status interrupt");
+	ck_assert_uint_eq(rd(UART_MSR), 0x11);
+	uart_set_modem_lines(&u, UART_MSR_CTS | UART_MSR_DSR);
+	ck_assert_uint_eq(rd(UART_IIR), 0x00);
+	ck_assert_uint_eq(rd(UART_MSR), 0x32);
+	uart_set_modem_lines(&u, UART_MSR_CTS | UART_MSR_DSR | UART_MSR_RI);
+	ck_assert_uint_eq(rd(UART_IIR), 0x01);	/* RI rising: nothing */
+	uart_set_modem_lines(&u, UART_MSR_CTS | UART_MSR_DSR);
+	ck_assert_uint_eq(rd(UART_IIR), 0x00);
+	ck_assert_uint_eq(rd(UART_MSR), 0x34);
+	uart_set_modem_lines(&u, 0xB0);
+	ck_assert_uint_eq(rd(UART_IIR), 0x00);
+	ck_assert_uint_eq(rd(UART_MSR), 0xB8);
+	ck_assert_uint_eq(rd(UART_IIR), 0x01);
 }
 END_TEST
 
@@ -830,6 +860,8 @@ START_TEST(rx_irq_level_follows_the_fifo)
 	wr(UART_MCR, 0);
 	ck_assert_msg(r.irq == 0, "4.rx: no IRQ without OUT2");
 	ck_assert_int_eq(r.irq_changes, 6);
+	ck_assert_msg(r.unlocked_calls == 0,
+		      "4.rx: irq(), deadline() and rx_ready() run with the UART's lock held (uart.h)");
 }
 END_TEST
 
@@ -886,6 +918,8 @@ START_TEST(rx_rx_ready_once_per_refusal)
 	ck_assert_uint_eq(push("Z"), 1);
 	rd(UART_RBR);
 	ck_assert_int_eq(r.rx_ready, 1);
+	ck_assert_msg(r.unlocked_calls == 0,
+		      "4.rx: irq(), deadline() and rx_ready() run with the UART's lock held (uart.h)");
 }
 END_TEST
 
