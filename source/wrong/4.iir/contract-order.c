@@ -5,7 +5,7 @@
  * priority order is the shortest way to a compiling iir_now(); the
  * order is the datasheet's table's, which this does not read.
  *
- * Fails: unit.uart-iir unit.uart guest.uart-fifo.user
+ * Fails: unit.uart-iir guest.uart-fifo.user
  *	guest.uart-fifo.split guest.uart-fifo.kernel
  */
 --- find
