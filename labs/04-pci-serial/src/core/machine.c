@@ -36,7 +36,7 @@ static const struct machine_device machine_devices[] = {
 	/* Lab 02. A paravirtual guest's platform reads the guest image. */
 	{ .name = "pv", .init = pv_init, .start = pv_start,
 	  .stats = pv_stats, .exit = pv_exit },
-	{ .name = "bios", .init = bios_init },
+	{ .name = "bios", .init = bios_init, .kvm = bios_kvm },
 	{ .name = "dimm", .init = dimm_init, .stats = dimm_stats },
 	{ .name = "dirtylog", .init = dirtylog_init,
 	  .stats = dirtylog_stats, .exit = dirtylog_exit },
@@ -47,8 +47,8 @@ static const struct machine_device machine_devices[] = {
 	  .exit = irqchip_exit },
 	{ .name = "irqtest", .init = irqtest_init, .exit = irqtest_exit },
 	/* Lab 04. The PCI bus before the devices that plug into it. */
-	{ .name = "pci", .init = pcibus_init, .start = pcibus_start,
-	  .stats = pcibus_stats, .exit = pcibus_exit },
+	{ .name = "pci", .init = pcibus_init, .kvm = pcibus_kvm,
+	  .start = pcibus_start, .stats = pcibus_stats, .exit = pcibus_exit },
 	{ .name = "edu", .init = edu_dev_init, .exit = edu_dev_exit },
 	{ .name = "com1", .init = serial_init, .start = serial_start,
 	  .stats = serial_stats, .exit = serial_exit },

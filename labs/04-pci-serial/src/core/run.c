@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "core/coalesce.h"
 #include "core/err.h"
 #include "core/kick.h"
 #include "core/run.h"
@@ -485,6 +486,8 @@ int vcpu_run(struct vcpu *vcpu)
 		if (ret || vm_stopped(vm))
 			break;
 		ret = vcpu_enter(vcpu);
+		/* Writes KVM queued come first: the exit may depend on them. */
+		coalesce_drain(vcpu);
 		if (ret == -EINTR) {
 			/* A kick: an exit to us all the same, counted as one. */
 			vcpu->nr_exits++;

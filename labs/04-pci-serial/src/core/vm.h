@@ -96,6 +96,9 @@ struct vm {
 	pthread_cond_t kick_cond;	/* a parked vCPU waits on it */
 	uint64_t kick_gen;		/* kicks so far, under kick_lock */
 	struct pcibus *pci;		/* the PCI bus (src/pci/pcibus.h) */
+	unsigned int coalesced_page;	/* KVM's ring of queued writes in kvm_run's
+					 * mapping, in pages; 0: none (core/coalesce.c) */
+	atomic_ullong nr_coalesced;	/* the writes replayed from it */
 };
 
 void vm_init(struct vm *vm, const struct options *opt);

@@ -4,11 +4,14 @@
  * src/mem/bios/bios.asm lays it out), the BIOS data area (EBDA segment and
  * conventional memory size, IBM PC/AT layout), INT 15h functions other
  * than E820h refused the way a PC BIOS refuses them, and bad ROM images.
+ * Lab 04: the empty BIOS area below the ROM, 0xC0000-0xEFFFF, a
+ * read-only memslot of all ones that the E820 map does not list.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/kvm.h>
+#include <sys/mman.h>
 
 #include "mem/bios.h"
 #include "mem/e820.h"
@@ -119,6 +122,76 @@ START_TEST(rom_write_ignored)
 }
 END_TEST
 
+#define FAKE_VM_FD	1000
+
+static struct kvm_userspace_memory_region slots[4];
+static unsigned int nr_slots;
+
+static int record_slots(int fd, unsigned long request, void *arg)
+{
+	ck_assert_int_eq(fd, FAKE_VM_FD);
+	ck_assert_uint_eq(request, KVM_SET_USER_MEMORY_REGION);
+	ck_assert_uint_lt(nr_slots, 4);
+	memcpy(&slots[nr_slots++], arg, sizeof(slots[0]));
+	return 0;
+}
+
+/*
+ * On a PC, 0xC0000-0xDFFFF holds the option ROMs and 0xE0000-0xEFFFF the
+ * lower half of a 128 KiB BIOS; with none there, a read gives all ones.
+ * Ours: one read-only memslot (KVM_MEM_READONLY: reads from memory, writes
+ * exit) from 0xC0000 up to the ROM at 0xF0000, every byte 0xFF, in a slot
+ * that no entry of the memory map uses; the E820 map is unchanged (four
+ * entries for 32 MiB, none of them there: a guest may not use it as RAM);
+ * on the MMIO bus, writes are ignored and reads are all ones.
+ */
+START_TEST(empty_bios_area)
+{
+	struct bios *b;
+	struct e820_entry e;
+	const uint8_t *p;
+	unsigned int i;
+	uint64_t a;
+
+	b = fake_dev(&f, bios_init);
+	f.vm.vm_fd = FAKE_VM_FD;
+	nr_slots = 0;
+	unit_ioctl_hook = record_slots;
+	ck_assert_int_eq(bios_kvm(b, &f.vm), 0);
+	unit_ioctl_hook = NULL;
+	f.vm.vm_fd = -1;
+
+	ck_assert_uint_eq(nr_slots, 1);
+	ck_assert_uint_eq(slots[0].guest_phys_addr, 0xc0000);
+	ck_assert_uint_eq(slots[0].memory_size, 0x30000);
+	ck_assert_uint_eq(slots[0].flags, KVM_MEM_READONLY);
+	for (i = 0; i < f.vm.mem.nr; i++)
+		ck_assert_uint_ne(slots[0].slot, f.vm.mem.r[i].slot);
+	ck_assert_uint_ge(slots[0].slot, MEMMAP_MAX_REGIONS);
+	p = (const uint8_t *)(uintptr_t)slots[0].userspace_addr;
+	ck_assert_ptr_nonnull(p);
+	for (a = 0; a < 0x30000; a++)
+		ck_assert_uint_eq(p[a], 0xff);
+
+	ck_assert_uint_eq(f.vm.mem.nr, 4);
+	for (i = 0; memmap_e820_entry(&f.vm.mem, i, &e) == 0; i++)
+		ck_assert(e.addr + e.size <= 0xc0000 || e.addr >= 0xf0000);
+	ck_assert_ptr_null(memmap_hva(&f.vm.mem, 0xc0000, 1));
+
+	bus_write(&f.vm.mmio, f.cpu, 0xd0000, 4, 0x12345678);
+	bus_write(&f.vm.mmio, f.cpu, 0xeffff, 1, 0);
+	ck_assert_uint_eq(bus_read(&f.vm.mmio, f.cpu, 0xc0000, 4), 0xffffffffu);
+	ck_assert_uint_eq(bus_read(&f.vm.mmio, f.cpu, 0xefff8, 8), ~0ULL);
+	ck_assert_uint_eq(f.vm.mmio.unclaimed, 0);
+	ck_assert_uint_eq(p[0x10000], 0xff);
+	/* The VGA window below stays a hole. */
+	bus_read(&f.vm.mmio, f.cpu, 0xbfffc, 4);
+	ck_assert_uint_eq(f.vm.mmio.unclaimed, 1);
+	munmap(b->area, BIOS_AREA_SIZE);
+	free(b);
+}
+END_TEST
+
 Suite *bios_suite(void)
 {
 	Suite *s = suite_create("bios");
@@ -129,6 +202,7 @@ Suite *bios_suite(void)
 	tcase_add_test(tc, bad_images);
 	tcase_add_test(tc, other_int15_functions_unsupported);
 	tcase_add_test(tc, rom_write_ignored);
+	tcase_add_test(tc, empty_bios_area);
 	suite_add_tcase(s, tc);
 	return s;
 }

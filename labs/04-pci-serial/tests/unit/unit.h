@@ -57,6 +57,7 @@ Suite *msi_regs_suite(void);
 Suite *irq_paths_suite(void);
 Suite *irqtest_msi_suite(void);
 Suite *pci_suite(void);
+Suite *coalesce_suite(void);
 Suite *uart_suite(void);
 Suite *uart_iir_suite(void);
 Suite *uart_rx_suite(void);

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+/* @@ 04 */
+#include "core/coalesce.h"
+/* @@ end */
 #include "core/err.h"
 /* @@ 03 */
 #include "core/kick.h"
@@ -545,6 +548,10 @@ int vcpu_run(struct vcpu *vcpu)
 		if (ret || vm_stopped(vm))
 			break;
 		ret = vcpu_enter(vcpu);
+		/* @@ 04 */
+		/* Writes KVM queued come first: the exit may depend on them. */
+		coalesce_drain(vcpu);
+		/* @@ end */
 		if (ret == -EINTR) {
 			/* A kick: an exit to us all the same, counted as one. */
 			vcpu->nr_exits++;

@@ -126,6 +126,9 @@ struct vm {
 	/* @@ end */
 	/* @@ 04 */
 	struct pcibus *pci;		/* the PCI bus (src/pci/pcibus.h) */
+	unsigned int coalesced_page;	/* KVM's ring of queued writes in kvm_run's
+					 * mapping, in pages; 0: none (core/coalesce.c) */
+	atomic_ullong nr_coalesced;	/* the writes replayed from it */
 	/* @@ end */
 };
 

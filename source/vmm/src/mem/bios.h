@@ -27,11 +27,28 @@ struct vm;
 #define BDA_EBDA_SEG		0x0e	/* word: segment of the EBDA */
 #define BDA_BASE_MEM_KB		0x13	/* word: conventional memory in KiB */
 
+/* @@ 04 */
+/*
+ * Lab 04: the rest of the BIOS area, below the ROM: where a PC has its
+ * option ROMs (0xC0000-0xDFFFF) and the lower half of a 128 KiB system
+ * BIOS (0xE0000-0xEFFFF). We have no option ROM, so it holds an empty
+ * ROM: all ones, what a bus with nothing on it reads, in a read-only
+ * memslot of its own, past every slot of the memory map's table.
+ */
+#define BIOS_AREA		0xc0000ULL
+#define BIOS_AREA_SIZE		(MEMMAP_BIOS - BIOS_AREA)
+#define BIOS_AREA_SLOT		MEMMAP_MAX_REGIONS
+
+/* @@ end */
 struct bios {
 	struct vm *vm;
 	uint64_t calls;		/* INT 15h calls the VMM answered */
 	bool warned_call;	/* a refused E820 buffer has been logged */
 	bool warned_rom;	/* a write to the ROM has been logged */
+	/* @@ 04 */
+	bool warned_area;	/* a write to the empty BIOS area has been logged */
+	uint8_t *area;		/* its BIOS_AREA_SIZE bytes, all ones */
+	/* @@ end */
 };
 
 extern const uint8_t bios_image[];
@@ -41,5 +58,8 @@ int bios_setup(struct memmap *mm, const uint8_t *image, size_t len);
 int bios_int15(struct bios *b, const struct memmap *mm,
 	       struct kvm_regs *regs, const struct kvm_sregs *sregs);
 int bios_init(struct vm *vm, void **state);
+/* @@ 04 */
+int bios_kvm(void *state, struct vm *vm);
+/* @@ end */
 
 #endif

@@ -85,6 +85,7 @@ struct pcibus {
 };
 
 int pcibus_init(struct vm *vm, void **state);
+int pcibus_kvm(void *state, struct vm *vm);
 int pcibus_start(void *state, struct vm *vm);
 void pcibus_stats(void *state, FILE *out);
 void pcibus_exit(void *state, struct vm *vm);

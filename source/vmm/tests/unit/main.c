@@ -131,6 +131,7 @@ int main(void)
 		pci_suite, uart_suite, uart_iir_suite, uart_rx_suite,
 		edu_suite, rtc_suite, dmar_suite,
 		bzimage_suite, dev_hostile_suite, dev_threads_suite,
+		coalesce_suite,
 		/* @@ end */
 	};
 	SRunner *sr = srunner_create(NULL);

@@ -66,6 +66,7 @@ Suite *irqtest_msi_suite(void);
 /* @@ end */
 /* @@ 04 */
 Suite *pci_suite(void);
+Suite *coalesce_suite(void);
 Suite *uart_suite(void);
 Suite *uart_iir_suite(void);
 Suite *uart_rx_suite(void);
