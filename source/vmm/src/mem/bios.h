@@ -37,7 +37,7 @@ struct vm;
  */
 #define BIOS_AREA		0xc0000ULL
 #define BIOS_AREA_SIZE		(MEMMAP_BIOS - BIOS_AREA)
-#define BIOS_AREA_SLOT		MEMMAP_MAX_REGIONS
+#define BIOS_AREA_SLOT		(MEMMAP_MAX_REGIONS + 1)	/* after the pv pool's (mem/pv.c) */
 
 /* @@ end */
 struct bios {
