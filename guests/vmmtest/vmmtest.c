@@ -40,6 +40,10 @@
  *                      --match read PATH.out, and that is what we copy to
  *                      our output; the VMM's own output goes to our
  *                      standard error
+ *   --pty              the same with one pseudo-terminal in raw mode: its
+ *                      device's path in place of @PTY@ (--serial
+ *                      pipe:@PTY@, PATH itself both ways when PATH.in and
+ *                      PATH.out do not exist)
  *   --limit SECONDS    the longest a wait, or the run after the steps, may
  *                      take (default 300); a step: it holds for the waits
  *                      after it, so a wait that must come soon after the
@@ -67,6 +71,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,7 +88,7 @@ struct step {
 static struct {
 	struct step step[MAX_STEPS];
 	int nr_steps;
-	bool fifo, pipes, quiet, timing;
+	bool fifo, pipes, pty, quiet, timing;
 	double fifo_stall;	/* seconds without reading, ... */
 	long long stall_after;	/* ... once this many bytes have come */
 	long long max_fifo;	/* -1: no check */
@@ -391,7 +396,7 @@ static void add_step(enum kind kind, char *arg)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vmmtest [--wait TEXT] [--match REGEX] [--send TEXT] "
-		"[--send-file FILE] [--close] [--fifo] [--pipes] [--fifo-stall S] [--fifo-stall-after N] [--max-fifo N] "
+		"[--send-file FILE] [--close] [--fifo] [--pipes] [--pty] [--fifo-stall S] [--fifo-stall-after N] [--max-fifo N] "
 		"[--max-rss-growth KIB] [--limit S] [--quiet] [--timing] -- VMM [ARG]...\n");
 	exit(2);
 }
@@ -410,6 +415,8 @@ static int parse(int argc, char **argv)
 			opt.fifo = true;
 		else if (!strcmp(o, "--pipes"))
 			opt.pipes = true;
+		else if (!strcmp(o, "--pty"))
+			opt.pty = true;
 		else if (!strcmp(o, "--quiet"))
 			opt.quiet = true;
 		else if (!strcmp(o, "--timing"))
@@ -497,6 +504,38 @@ static void make_pipes(char **argv)
 	}
 }
 
+/*
+ * @PTY@ in the VMM's arguments becomes the path of a pseudo-terminal's
+ * device, in raw mode (no echo, no line editing, bytes as they are); we
+ * hold its other end, written by --send and read like PATH.out.
+ */
+static void make_pty(char **argv)
+{
+	struct termios t;
+	const char *name;
+	char *p;
+	int fd, i;
+
+	fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 || !(name = ptsname(fd)))
+		fail("cannot make a pseudo-terminal: %s", strerror(errno));
+	if (tcgetattr(fd, &t) < 0)
+		fail("tcgetattr: %s", strerror(errno));
+	cfmakeraw(&t);
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		fail("tcsetattr: %s", strerror(errno));
+	to_vmm = fd;
+	com_fd = dup(fd);
+	if (com_fd < 0 || fcntl(com_fd, F_SETFL, O_NONBLOCK) < 0)
+		fail("dup: %s", strerror(errno));
+	for (i = 0; argv[i]; i++) {
+		p = strstr(argv[i], "@PTY@");
+		if (p && asprintf(&argv[i], "%.*s%s%s", (int)(p - argv[i]),
+				  argv[i], name, p + 5) < 0)
+			fail("out of memory");
+	}
+}
+
 static void start(char **argv)
 {
 	int in[2], outp[2];
@@ -571,12 +610,14 @@ int main(int argc, char **argv)
 	out = calloc(1, 1);
 	out_cap = 1;
 	signal(SIGPIPE, SIG_IGN);
-	if (opt.fifo && opt.pipes)
+	if (opt.fifo + opt.pipes + opt.pty > 1)
 		usage();
 	if (opt.fifo)
 		make_fifo(argv + first);
 	if (opt.pipes)
 		make_pipes(argv + first);
+	if (opt.pty)
+		make_pty(argv + first);
 	start(argv + first);
 	run_steps();
 	if (to_vmm >= 0)

@@ -128,7 +128,8 @@ static uint8_t lsr_now(const struct uart *u)
  * Tests: unit.uart-iir unit.uart guest.uart-loopback
  *	guest.uart-fifo.user guest.uart-fifo.split guest.uart-fifo.kernel
  *	guest.uart-echo.user guest.uart-echo.split guest.uart-echo.kernel
- *	guest.uart-pipe guest.linux.user guest.linux.split guest.linux.kernel
+ *	guest.uart-pipe guest.uart-pty guest.linux.user guest.linux.split
+ *	guest.linux.kernel
  * Stub: static void tick(struct uart *u)
  * {
  * 	(void)u;
@@ -252,7 +253,8 @@ static uint8_t lsr_read(struct uart *u)
  * Tests: unit.uart-rx unit.uart guest.uart-loopback guest.uart-flood
  *	guest.uart-fifo.user guest.uart-fifo.split guest.uart-fifo.kernel
  *	guest.uart-echo.user guest.uart-echo.split guest.uart-echo.kernel
- *	guest.uart-pipe guest.linux.user guest.linux.split guest.linux.kernel
+ *	guest.uart-pipe guest.uart-pty guest.linux.user guest.linux.split
+ *	guest.linux.kernel
  * Stub: static void update(struct uart *u)
  * {
  * 	arm_deadline(u);
