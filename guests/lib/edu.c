@@ -1,8 +1,10 @@
 /*
  * Helpers for the edu-compatible device (see edu.h). Book section 4.2.
  */
+#include "console.h"
 #include "edu.h"
 #include "pci.h"
+#include "platform.h"
 
 #define POLLS	100000000ul
 
@@ -18,6 +20,18 @@ int edu_setup(uint32_t bar)
 	pci_write32(bdf, PCI_BAR0, bar);
 	pci_write16(bdf, PCI_COMMAND, (cmd & ~PCI_CMD_INTX_DISABLE) |
 		    PCI_CMD_MEMORY | PCI_CMD_MASTER);
+	/*
+	 * Every guest of edu polls its registers (the factorial, DMA): with
+	 * nothing answering at the BAR those loops would run until the
+	 * test's time limit. Stop at once, saying why.
+	 */
+	if (edu_read(bar, EDU_ID) != EDU_ID_1_0) {
+		con_printf("edu: no answer at BAR0 0x%08x (BAR0 reads 0x%08x, "
+			   "command 0x%04x, identification 0x%08x)\n", bar,
+			   pci_read32(bdf, PCI_BAR0),
+			   pci_read16(bdf, PCI_COMMAND), edu_read(bar, EDU_ID));
+		vm_exit(EDU_NO_ANSWER);
+	}
 	return bdf;
 }
 

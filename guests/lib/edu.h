@@ -20,6 +20,7 @@
 #define EDU_BAR_SIZE		0x100000u
 
 #define EDU_ID			0x00	/* 0xRRrr00ed: major, minor version */
+#define EDU_ID_1_0		0x010000edu
 #define EDU_LIVENESS		0x04	/* reads back the inverse of a write */
 #define EDU_FACT		0x08	/* write n, read n! when not computing */
 #define EDU_STATUS		0x20
@@ -55,9 +56,14 @@ static inline void edu_write(uint32_t bar, unsigned int reg, uint32_t v)
 
 /*
  * Find the device on bus 0, put BAR0 at `bar` and enable memory decode and
- * bus mastering (INTx left enabled). Returns its bdf, or -1.
+ * bus mastering (INTx left enabled). Returns its bdf, or -1. When the
+ * device does not identify itself at `bar` then, prints why and ends the
+ * run with code EDU_NO_ANSWER: the guests poll edu, and would otherwise
+ * spin until their test's time limit.
  */
 int edu_setup(uint32_t bar);
+/* edu_setup()'s exit code when the device does not answer at its BAR. */
+#define EDU_NO_ANSWER		202
 
 /*
  * Run one DMA (4-byte writes of the DMA registers: a 32-bit guest has no
