@@ -68,6 +68,66 @@ void dmar_set_irta(struct dmar *d, uint64_t irta, bool enable, bool cfis)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* EXERCISE 4.dmar: The DMA-remapping walk, legacy mode.
+ *
+ * translate_locked(d, sid, iova, write, x): where a DMA by requester
+ * `sid` (bus << 8 | devfn) at `iova` goes, a write or a read, as a
+ * VT-d unit in legacy mode answers it (Intel VT-d specification, ch. 3
+ * "Legacy Mode Address Translation", "Second-Level Translation", and
+ * the access rights and large pages there; ch. 9 "Root Entry",
+ * "Context Entry", "Second-Level Paging Entries" for every field and
+ * reserved bit; ch. 7 / appendix "Non-Recoverable Fault Reasons" for
+ * the numbers). dmar.h says which capabilities this unit reports; the
+ * struct dmar fields are d->te, d->rtaddr and d->haw, and every table
+ * is read through d->ops.read (read8() and read16() below do that).
+ *
+ * Returns DMAR_OK with *x filled, or the fault reason; x arrives
+ * zeroed. On success: x->addr the address the DMA goes to,
+ * x->page_size the size of the page or large page that maps it,
+ * x->read and x->write the effective rights there (for every access
+ * the mapping would allow, not only this one). Whenever the context
+ * entry was read and has no reserved bit set, x->did and x->fpd are
+ * its domain and FPD bit, also when a later step faults.
+ *
+ *   translation off (!d->te): every address maps to itself, a 4 KiB
+ *     page, read and write, domain 0;
+ *   the root table (d->rtaddr, an address above the host address
+ *     width d->haw cannot be read) and the context table it points
+ *     to, one entry per bus and per devfn, give the context: a table
+ *     that cannot be read is ROOT_ACCESS or CTX_ACCESS, an entry not
+ *     present ROOT_NOT_PRESENT or CTX_NOT_PRESENT, a reserved bit
+ *     set (the spec's, and address bits at or above d->haw)
+ *     ROOT_RSVD or CTX_RSVD;
+ *   the context's TT: 00b and 01b translate through the second-level
+ *     tables, 10b passes through (identity, 4 KiB, read and write,
+ *     for an iova below 2^haw: ADDR_BEYOND_AGAW above), 11b is
+ *     CTX_INVALID; AW must be 39 bits (3 levels) or 48 (4 levels),
+ *     else CTX_INVALID; an iova at or above 2^AW is ADDR_BEYOND_AGAW;
+ *   the walk: an entry that cannot be read is PTE_ACCESS; an entry
+ *     with R = W = 0 is not present, a fault of the access's kind
+ *     (WRITE for a write, READ for a read), whatever its other bits;
+ *     in a present entry a reserved bit is PTE_RSVD (address bits
+ *     haw..51; TM in a leaf, as this unit has no device-TLB; PS in a
+ *     4th-level entry; a large page's address bits below its size);
+ *     bits the spec says are ignored are ignored; the rights are the
+ *     AND of R and W over every level, and the access needs its own
+ *     (else WRITE or READ).
+ *
+ * Tests: unit.dmar
+ * Stub: static enum dmar_fault translate_locked(struct dmar *d, uint16_t sid,
+ * 					uint64_t iova, bool write,
+ * 					struct dmar_xlate *x)
+ * {
+ * 	(void)d;
+ * 	(void)sid;
+ * 	(void)iova;
+ * 	(void)write;
+ * 	(void)x;
+ * 	(void)read8;
+ * 	(void)above_haw;
+ * 	return DMAR_FR_TT_BLOCKED;
+ * }
+ */
 /* Root entry -> context entry; the context's two qwords in ctx. */
 static enum dmar_fault context(struct dmar *d, uint16_t sid, uint64_t ctx[2])
 {
@@ -172,6 +232,7 @@ static enum dmar_fault translate_locked(struct dmar *d, uint16_t sid,
 	return walk(d, ctx[0] & addr_mask(d), aw == DMAR_CTX_AW_39 ? 3 : 4,
 		    iova, write, x);
 }
+/* END EXERCISE 4.dmar */
 
 enum dmar_fault dmar_translate(struct dmar *d, uint16_t sid, uint64_t iova,
 			       bool write, struct dmar_xlate *x)

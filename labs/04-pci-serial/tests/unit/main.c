@@ -119,10 +119,10 @@ int main(void)
 		inject_suite, sipi_suite, mptable_suite, irqtest_suite,
 		pic_regs_suite, ioapic_regs_suite, msi_regs_suite,
 		irq_paths_suite, irqtest_msi_suite,
-		pci_suite, uart_suite, uart_iir_suite, uart_rx_suite,
-		edu_suite, rtc_suite, dmar_suite,
-		bzimage_suite, dev_hostile_suite, dev_threads_suite,
-		coalesce_suite,
+		pci_suite, pci_bus_suite, uart_suite, uart_iir_suite,
+		uart_rx_suite, edu_suite, rtc_suite, dmar_suite, dmar_ir_suite,
+		bzimage_suite, bzimage_kernel_suite, dev_hostile_suite,
+		dev_threads_suite, coalesce_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	unsigned int i;

@@ -21,10 +21,13 @@ static uint8_t mem[MEM_SIZE];
 static uint64_t next_table;
 static struct dmar d;
 static int warnings;
+static bool alias;	/* RAM seen again every 2^40 bytes */
 
 static int m_read(void *o, uint64_t gpa, void *buf, size_t len)
 {
 	(void)o;
+	if (alias)
+		gpa &= (1ull << 40) - 1;
 	if (gpa > MEM_SIZE || len > MEM_SIZE - gpa)
 		return -14;
 	memcpy(buf, mem + gpa, len);
@@ -114,6 +117,7 @@ static void setup(void)
 	memset(mem, 0, 0x100000);
 	next_table = 0x100000;
 	warnings = 0;
+	alias = false;
 	dmar_init(&d, &ops, NULL, 39);
 	root_entry(0, CTX | DMAR_P, 0);
 	slpt = new_table();
@@ -138,6 +142,10 @@ START_TEST(translation_off_is_identity)
 	ck_assert_int_eq(dmar_set_root(&d, ROOT, false), 0);
 	ck_assert_int_eq(tr(0x123456789ull, true), DMAR_OK);
 	ck_assert_uint_eq(x.addr, 0x123456789ull);
+	ck_assert_uint_eq(x.page_size, 4096);
+	ck_assert(x.read && x.write);
+	ck_assert_uint_eq(x.did, 0);
+	ck_assert(!x.fpd);
 	ck_assert_int_eq(dmar_set_root(&d, ROOT | DMAR_RTADDR_RTT, true), -1);
 }
 END_TEST
@@ -236,8 +244,10 @@ START_TEST(reserved_bits_in_paging_entries)
 	/* TM in a leaf, without device-TLB support. */
 	map(4, 0x7000, 0x8000 | DMAR_SL_TM, 1, RW, RW);
 	ck_assert_int_eq(tr(0x7000, false), DMAR_FR_PTE_RSVD);
-	/* PS in a PML4 entry. */
+	/* PS in a PML4 entry, even one whose address is 512 GiB aligned. */
 	put64(slpt + 8, get64(slpt) | DMAR_SL_PS);
+	ck_assert_int_eq(tr(1ull << 39, false), DMAR_FR_PTE_RSVD);
+	put64(slpt + 8, RW | DMAR_SL_PS);
 	ck_assert_int_eq(tr(1ull << 39, false), DMAR_FR_PTE_RSVD);
 	/* An address above the host width (39 bits here). */
 	map(4, 0x5000, 1ull << 40, 1, RW, RW);
@@ -274,6 +284,19 @@ START_TEST(root_and_context_faults)
 	/* The available bits 6:3 of the high qword are ignored. */
 	ctx_entry(0x18, slpt | DMAR_P, DMAR_CTX_AW_48 | 0x78);
 	ck_assert_int_eq(tr(0, false), DMAR_FR_READ);
+	/* A second-level table above the host width (39 bits). */
+	ctx_entry(0x18, (1ull << 45) | DMAR_P, DMAR_CTX_AW_48);
+	ck_assert_int_eq(tr(0, false), DMAR_FR_CTX_RSVD);
+	/* Function 1 of the device has its own entry, next to function 0. */
+	ctx_entry(0x18, slpt | DMAR_P, DMAR_CTX_AW_48);
+	ctx_entry(0x19, DMAR_CTX_TT_PASSTHROUGH << 2 | DMAR_P,
+		  5ull << DMAR_CTX_DID_SHIFT | DMAR_CTX_AW_48);
+	ck_assert_int_eq(dmar_translate(&d, 0x0019, 0x3000, true, &x),
+			 DMAR_OK);
+	ck_assert_uint_eq(x.did, 5);
+	ck_assert_int_eq(dmar_translate(&d, 0x0018, 0x3000, true, &x),
+			 DMAR_FR_WRITE);
+	ck_assert_uint_eq(x.did, 0);
 }
 END_TEST
 
@@ -288,6 +311,11 @@ START_TEST(access_errors)
 	ck_assert_int_eq(tr(0, false), DMAR_FR_ROOT_ACCESS);
 	dmar_set_root(&d, 1ull << 45, true);		/* above HAW */
 	ck_assert_int_eq(tr(0, false), DMAR_FR_ROOT_ACCESS);
+	/* Even where something would answer the read (RAM seen again at
+	 * 1 TiB): the root table cannot be above the host width. */
+	alias = true;
+	dmar_set_root(&d, (1ull << 40) | ROOT, true);
+	ck_assert_int_eq(tr(0, false), DMAR_FR_ROOT_ACCESS);
 }
 END_TEST
 
@@ -297,8 +325,16 @@ START_TEST(passthrough_did_fpd)
 		  0x1234ull << DMAR_CTX_DID_SHIFT | DMAR_CTX_AW_48);
 	ck_assert_int_eq(tr(0xDEAD000, true), DMAR_OK);
 	ck_assert_uint_eq(x.addr, 0xDEAD000);
+	ck_assert_uint_eq(x.page_size, 4096);
+	ck_assert(x.read && x.write);
 	ck_assert_uint_eq(x.did, 0x1234);
 	ck_assert(x.fpd);
+	/* The domain is 16 bits, 23:8 of the high qword. */
+	ctx_entry(0x18, 2ull << 2 | DMAR_P,
+		  0xFFFFull << DMAR_CTX_DID_SHIFT | DMAR_CTX_AW_48);
+	ck_assert_int_eq(tr(0x5000, false), DMAR_OK);
+	ck_assert_uint_eq(x.did, 0xFFFF);
+	ck_assert(!x.fpd);
 	ck_assert_int_eq(tr(1ull << 39, true), DMAR_FR_ADDR_BEYOND_AGAW);
 	/* FPD is reported with a fault of that context. */
 	ctx_entry(0x18, slpt | DMAR_CTX_FPD | DMAR_P, DMAR_CTX_AW_48);
@@ -503,7 +539,15 @@ Suite *dmar_suite(void)
 	tcase_add_test(t, access_errors);
 	tcase_add_test(t, passthrough_did_fpd);
 	suite_add_tcase(s, t);
-	t = tcase_create("interrupt-remapping");
+	return s;
+}
+
+/* Interrupt remapping: not exercise 4.dmar's, so a suite of its own. */
+Suite *dmar_ir_suite(void)
+{
+	Suite *s = suite_create("dmar-ir");
+	TCase *t = tcase_create("interrupt-remapping");
+
 	tcase_add_checked_fixture(t, ir_setup, teardown);
 	tcase_add_test(t, irte_remap);
 	tcase_add_test(t, irte_faults);

@@ -194,47 +194,9 @@ static int place_kernel(const struct bzimage_info *bi,
 	return 0;
 }
 
-/* The highest 4 KiB-aligned place for the initrd in one RAM entry, below
- * `limit` (its last byte's address), above 1 MiB, not on the kernel. */
 static int place_initrd(const struct bzimage_config *cfg, uint64_t size,
 			uint64_t limit, uint64_t k0, uint64_t k1,
-			uint64_t *at)
-{
-	uint64_t best = 0;
-	bool found = false;
-	unsigned int i;
-	int pass;
-
-	for (i = 0; i < cfg->e820_n; i++) {
-		const struct bzimage_e820 *e = &cfg->e820[i];
-		uint64_t top, a;
-
-		if (e->type != E820_RAM)
-			continue;
-		top = e->addr + e->size;
-		if (limit != UINT64_MAX && top > limit + 1)
-			top = limit + 1;
-		for (pass = 0; pass < 2; pass++) {
-			if (size > top)
-				break;
-			a = (top - size) & ~0xFFFull;
-			if (a < e->addr || a < BZ_KERNEL_MIN_ADDR)
-				break;
-			if (a < k1 && a + size > k0) {
-				top = k0;	/* try below the kernel */
-				continue;
-			}
-			if (!found || a > best)
-				best = a;
-			found = true;
-			break;
-		}
-	}
-	if (!found)
-		return -1;
-	*at = best;
-	return 0;
-}
+			uint64_t *at);
 
 int bzimage_plan(const struct bzimage_info *bi,
 		 const struct bzimage_config *cfg, struct bzimage_plan *p,
@@ -290,6 +252,118 @@ int bzimage_plan(const struct bzimage_info *bi,
 	return 0;
 }
 
+/* EXERCISE 4.bootparams: Where the initrd goes, and the zero page.
+ *
+ * Two functions of the Linux x86 boot protocol, 64-bit entry
+ * (Documentation/arch/x86/boot.rst: "The Real-Mode Kernel Header",
+ * "Details of Header Fields", "64-bit Boot Protocol", and "Loading the
+ * Rest of the Kernel"; Documentation/arch/x86/zero-page.rst for where
+ * each field of boot_params is; bzimage.h has their offsets).
+ *
+ * place_initrd(cfg, size, limit, k0, k1, at): the initrd of `size`
+ * bytes goes at the highest address a such that
+ *   a is a multiple of 4 KiB and at least BZ_KERNEL_MIN_ADDR (1 MiB);
+ *   [a, a + size) lies inside one E820_RAM entry of cfg->e820[];
+ *   its last byte, a + size - 1, is at most `limit` (the kernel's
+ *     initrd_addr_max; UINT64_MAX: no limit);
+ *   it does not overlap the kernel, [k0, k1).
+ * Sets *at and returns 0, or returns -1 when there is no such place
+ * (bzimage_plan() above says why to the user). size is not 0.
+ *
+ * bzimage_boot_params(buf, len, bi, cfg, p, zp, err, errlen) fills zp,
+ * BP_SIZE bytes of `struct boot_params`, for the kernel in buf[0..len)
+ * (bi: bzimage_parse()'s reading of its header), loaded where the plan
+ * p says, on the memory map cfg->e820[]:
+ *   every byte 0 but what follows;
+ *   the setup header as the file has it, from BZ_SETUP_SECTS to
+ *     bi->hdr_end (it ends where its jump says: a kernel of another
+ *     protocol version has more or fewer fields; nothing of the file
+ *     past that end);
+ *   then the fields that boot.rst's field table marks "write" or
+ *     "modify" for the boot loader, with the values boot.rst gives
+ *     for a loader like this one: it asks for the normal video mode,
+ *     has no assigned loader id, gives the kernel no heap, loaded the
+ *     kernel at p->kernel_addr (code32_start says so), passes no
+ *     setup_data; cmd_line_ptr, ramdisk_image and ramdisk_size come
+ *     from p (0 when there is no initrd), each with its bits 63:32 in
+ *     the ext_ field zero-page.rst gives it;
+ *   the E820 table: e820_entries and cfg->e820_n entries of 20 bytes
+ *     (address, size, type) at BP_E820_TABLE, in cfg's order.
+ * Returns 0; or, with zp not to be used and one line in err: -EINVAL
+ * when bi->hdr_end is past len or past BZ_HDR_MAX_END, or what
+ * e820_check() returns for a map it refuses (more than BP_E820_MAX
+ * entries, an entry that wraps).
+ *
+ * Tests: unit.bzimage guest.linux.user guest.linux.split
+ *   guest.linux.kernel
+ * Stub: static int place_initrd(const struct bzimage_config *cfg,
+ * 			uint64_t size, uint64_t limit, uint64_t k0,
+ * 			uint64_t k1, uint64_t *at)
+ * {
+ * 	(void)cfg;
+ * 	(void)size;
+ * 	(void)limit;
+ * 	(void)k0;
+ * 	(void)k1;
+ * 	(void)at;
+ * 	return -1;
+ * }
+ *
+ * int bzimage_boot_params(const uint8_t *buf, size_t len,
+ * 			const struct bzimage_info *bi,
+ * 			const struct bzimage_config *cfg,
+ * 			const struct bzimage_plan *p, uint8_t *zp,
+ * 			char *err, size_t errlen)
+ * {
+ * 	(void)buf;
+ * 	(void)len;
+ * 	(void)bi;
+ * 	(void)cfg;
+ * 	(void)p;
+ * 	(void)zp;
+ * 	return fail(err, errlen, -ENOSYS, "4.bootparams: not written");
+ * }
+ */
+static int place_initrd(const struct bzimage_config *cfg, uint64_t size,
+			uint64_t limit, uint64_t k0, uint64_t k1,
+			uint64_t *at)
+{
+	uint64_t best = 0;
+	bool found = false;
+	unsigned int i;
+	int pass;
+
+	for (i = 0; i < cfg->e820_n; i++) {
+		const struct bzimage_e820 *e = &cfg->e820[i];
+		uint64_t top, a;
+
+		if (e->type != E820_RAM)
+			continue;
+		top = e->addr + e->size;
+		if (limit != UINT64_MAX && top > limit + 1)
+			top = limit + 1;
+		for (pass = 0; pass < 2; pass++) {
+			if (size > top)
+				break;
+			a = (top - size) & ~0xFFFull;
+			if (a < e->addr || a < BZ_KERNEL_MIN_ADDR)
+				break;
+			if (a < k1 && a + size > k0) {
+				top = k0;	/* try below the kernel */
+				continue;
+			}
+			if (!found || a > best)
+				best = a;
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return -1;
+	*at = best;
+	return 0;
+}
+
 int bzimage_boot_params(const uint8_t *buf, size_t len,
 			const struct bzimage_info *bi,
 			const struct bzimage_config *cfg,
@@ -311,7 +385,6 @@ int bzimage_boot_params(const uint8_t *buf, size_t len,
 	put16(zp + BZ_VID_MODE, 0xFFFF);		/* "normal" */
 	zp[BZ_TYPE_OF_LOADER] = 0xFF;			/* no registered id */
 	zp[BZ_LOADFLAGS] &= (uint8_t)~BZ_CAN_USE_HEAP;	/* no heap_end_ptr */
-	put16(zp + BZ_HEAP_END_PTR, 0);
 	put32(zp + BZ_CODE32_START, (uint32_t)p->kernel_addr);
 	put32(zp + BZ_CMD_LINE_PTR, (uint32_t)p->cmdline_addr);
 	put32(zp + BP_EXT_CMD_LINE_PTR, (uint32_t)(p->cmdline_addr >> 32));
@@ -330,6 +403,8 @@ int bzimage_boot_params(const uint8_t *buf, size_t len,
 	}
 	return 0;
 }
+
+/* END EXERCISE 4.bootparams */
 
 void bzimage_page_tables(uint8_t *out)
 {

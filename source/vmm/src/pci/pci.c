@@ -79,33 +79,7 @@ static void set_wmask32(struct pci_func *f, unsigned int reg, uint32_t m)
 	put32(&f->wmask[reg], m);
 }
 
-static void bar_setup(struct pci_func *f, const struct pci_desc *d, int i)
-{
-	const struct pci_bar_desc *bd = &d->bar[i];
-	unsigned int reg = PCI_BAR0 + 4 * (unsigned int)i;
-	uint64_t m = ~(bd->size - 1);
-	uint32_t flags = bd->prefetchable ? PCI_BAR_PREFETCH_FLAG : 0;
-
-	switch (bd->type) {
-	case PCI_BAR_IO:
-		/* x86 ports are 16 bits: bits 31-16 hardwired to zero. */
-		put32(&f->cfg[reg], PCI_BAR_IO_FLAG);
-		set_wmask32(f, reg, (uint32_t)m & 0xFFFCu);
-		break;
-	case PCI_BAR_MEM32:
-		put32(&f->cfg[reg], flags);
-		set_wmask32(f, reg, (uint32_t)m & ~0xFu);
-		break;
-	case PCI_BAR_MEM64:
-		put32(&f->cfg[reg], flags | PCI_BAR_MEM64_FLAG);
-		set_wmask32(f, reg, (uint32_t)m & ~0xFu);
-		set_wmask32(f, reg + 4, (uint32_t)(m >> 32));
-		break;
-	case PCI_BAR_NONE:
-		break;
-	}
-	f->bar[i] = *bd;
-}
+static void bar_setup(struct pci_func *f, const struct pci_desc *d, int i);
 
 static unsigned int msi_cap_len(const struct pci_desc *d)
 {
@@ -547,6 +521,100 @@ static uint32_t cfg_read_locked(struct pci_func *f, unsigned int reg,
 	return v;
 }
 
+/* EXERCISE 4.bars: Configuration writes, and what makes a BAR sizable.
+ *
+ * Every configuration write of the bus (mechanism #1 at every width and
+ * offset, ECAM) ends in cfg_write_locked(b, f, reg, size, val): `size`
+ * bytes (1 to 4) of `val`, its least significant byte to register
+ * `reg`, the next to reg + 1 and so on, to function f (NULL: nothing
+ * there). And bar_setup(f, d, i), called by pci_func_init() for each
+ * BAR i that d->bar[i] describes (its size a power of two in the
+ * bounds bar_check() enforces), makes that BAR what the guest sees.
+ * PCI Local Bus Specification 3.0: 6.1 (configuration space, the read-
+ * only and reserved registers), 6.2.2 and 6.2.3 (Command, Status: which
+ * bits software may write, and "write 1 to clear"), 6.2.5.1 (Base
+ * Address Registers: the type bits, prefetchable, how software sizes a
+ * BAR). guests/README.md, "Configuration registers", has this
+ * platform's choices.
+ *
+ * Each function holds three arrays of bytes (struct pci_func, pci.h):
+ * cfg[], the registers; wmask[], a 1 for each bit a configuration
+ * write may change; w1c[], a 1 for each bit that a write of 1 clears
+ * and a write of 0 leaves alone. pci_func_init() fills them for every
+ * register but the BARs.
+ *
+ * cfg_write_locked():
+ *   changes only the bits wmask[] allows and w1c[] clears, byte by
+ *     byte; a byte past the 256 bytes of the conventional space is
+ *     dropped (no extended capabilities), as is a write to NULL;
+ *   after the write, brings every effect of the new values about with
+ *     after_write(b, f) (BAR moves, INTx, pending MSIs) and, when the
+ *     command register changed, tells the owner with
+ *     b->ops.command(b->opaque, f, old, new) (when the owner set it).
+ *
+ * bar_setup(), for BAR i in register PCI_BAR0 + 4 * i:
+ *   cfg[] holds its value at reset: the read-only type bits, every
+ *     address bit 0. I/O: bit 0 set (PCI_BAR_IO_FLAG). Memory: bits
+ *     2:1 00b for a 32-bit BAR, 10b (PCI_BAR_MEM64_FLAG) for a 64-bit
+ *     one, bit 3 (PCI_BAR_PREFETCH_FLAG) when d says prefetchable;
+ *   wmask[] lets a write change the address bits at and above the
+ *     BAR's size and nothing else, so that writing all ones and reading
+ *     back gives the size. An I/O BAR decodes 16 bits of port address
+ *     (x86), its bits 31:16 stay 0. A 64-bit BAR takes registers i and
+ *     i + 1, the upper one holding address bits 63:32;
+ *   f->bar[i] = d->bar[i], what the owner's map and unmap are told.
+ *
+ * Tests: unit.pci unit.edu guest.lspci guest.ecam guest.bar-move
+ *   guest.edu.user
+ *   guest.edu.split guest.edu.kernel guest.pci-hostile.user
+ *   guest.pci-hostile.split guest.pci-hostile.kernel guest.edu-range
+ *   guest.linux.user guest.linux.split guest.linux.kernel
+ * Stub: static void bar_setup(struct pci_func *f, const struct pci_desc *d,
+ * 		      int i)
+ * {
+ * 	(void)f;
+ * 	(void)d;
+ * 	(void)i;
+ * }
+ *
+ * static void cfg_write_locked(struct pci_bus *b, struct pci_func *f,
+ * 			     unsigned int reg, unsigned int size, uint32_t val)
+ * {
+ * 	(void)b;
+ * 	(void)f;
+ * 	(void)reg;
+ * 	(void)size;
+ * 	(void)val;
+ * }
+ */
+static void bar_setup(struct pci_func *f, const struct pci_desc *d, int i)
+{
+	const struct pci_bar_desc *bd = &d->bar[i];
+	unsigned int reg = PCI_BAR0 + 4 * (unsigned int)i;
+	uint64_t m = ~(bd->size - 1);
+	uint32_t flags = bd->prefetchable ? PCI_BAR_PREFETCH_FLAG : 0;
+
+	switch (bd->type) {
+	case PCI_BAR_IO:
+		/* x86 ports are 16 bits: bits 31-16 hardwired to zero. */
+		put32(&f->cfg[reg], PCI_BAR_IO_FLAG);
+		set_wmask32(f, reg, (uint32_t)m & 0xFFFCu);
+		break;
+	case PCI_BAR_MEM32:
+		put32(&f->cfg[reg], flags);
+		set_wmask32(f, reg, (uint32_t)m & ~0xFu);
+		break;
+	case PCI_BAR_MEM64:
+		put32(&f->cfg[reg], flags | PCI_BAR_MEM64_FLAG);
+		set_wmask32(f, reg, (uint32_t)m & ~0xFu);
+		set_wmask32(f, reg + 4, (uint32_t)(m >> 32));
+		break;
+	case PCI_BAR_NONE:
+		break;
+	}
+	f->bar[i] = *bd;
+}
+
 /* excerpt: pci-cfg-write */
 static void cfg_write_locked(struct pci_bus *b, struct pci_func *f,
 			     unsigned int reg, unsigned int size, uint32_t val)
@@ -572,6 +640,7 @@ static void cfg_write_locked(struct pci_bus *b, struct pci_func *f,
 		b->ops.command(b->opaque, f, old_cmd, cmd_of(f));
 }
 /* end excerpt: pci-cfg-write */
+/* END EXERCISE 4.bars */
 
 uint32_t pci_cfg_read(struct pci_bus *b, uint8_t bus, uint8_t devfn,
 		      uint16_t reg, unsigned int size)

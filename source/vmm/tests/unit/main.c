@@ -128,10 +128,10 @@ int main(void)
 		irq_paths_suite, irqtest_msi_suite,
 		/* @@ end */
 		/* @@ 04 */
-		pci_suite, uart_suite, uart_iir_suite, uart_rx_suite,
-		edu_suite, rtc_suite, dmar_suite,
-		bzimage_suite, dev_hostile_suite, dev_threads_suite,
-		coalesce_suite,
+		pci_suite, pci_bus_suite, uart_suite, uart_iir_suite,
+		uart_rx_suite, edu_suite, rtc_suite, dmar_suite, dmar_ir_suite,
+		bzimage_suite, bzimage_kernel_suite, dev_hostile_suite,
+		dev_threads_suite, coalesce_suite,
 		/* @@ end */
 	};
 	SRunner *sr = srunner_create(NULL);

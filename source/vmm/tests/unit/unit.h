@@ -66,6 +66,7 @@ Suite *irqtest_msi_suite(void);
 /* @@ end */
 /* @@ 04 */
 Suite *pci_suite(void);
+Suite *pci_bus_suite(void);
 Suite *coalesce_suite(void);
 Suite *uart_suite(void);
 Suite *uart_iir_suite(void);
@@ -73,7 +74,9 @@ Suite *uart_rx_suite(void);
 Suite *edu_suite(void);
 Suite *rtc_suite(void);
 Suite *dmar_suite(void);
+Suite *dmar_ir_suite(void);
 Suite *bzimage_suite(void);
+Suite *bzimage_kernel_suite(void);
 Suite *dev_hostile_suite(void);
 Suite *dev_threads_suite(void);
 /* @@ end */
