@@ -36,7 +36,7 @@ static const struct machine_device machine_devices[] = {
 	/* Lab 02. A paravirtual guest's platform reads the guest image. */
 	{ .name = "pv", .init = pv_init, .start = pv_start,
 	  .stats = pv_stats, .exit = pv_exit },
-	{ .name = "bios", .init = bios_init, .kvm = bios_kvm },
+	{ .name = "bios", .init = bios_init, .kvm = bios_kvm, .exit = bios_exit },
 	{ .name = "dimm", .init = dimm_init, .stats = dimm_stats },
 	{ .name = "dirtylog", .init = dirtylog_init,
 	  .stats = dirtylog_stats, .exit = dirtylog_exit },

@@ -246,6 +246,19 @@ int bios_kvm(void *state, struct vm *vm)
 	return 0;
 }
 
+/* The device's state, the empty area's memory with it. */
+void bios_exit(void *state, struct vm *vm)
+{
+	struct bios *b = state;
+
+	(void)vm;
+	if (!b)
+		return;
+	if (b->area)
+		munmap(b->area, BIOS_AREA_SIZE);
+	free(b);
+}
+
 int bios_init(struct vm *vm, void **state)
 {
 	struct bios *b = calloc(1, sizeof(*b));

@@ -54,5 +54,6 @@ int bios_int15(struct bios *b, const struct memmap *mm,
 	       struct kvm_regs *regs, const struct kvm_sregs *sregs);
 int bios_init(struct vm *vm, void **state);
 int bios_kvm(void *state, struct vm *vm);
+void bios_exit(void *state, struct vm *vm);
 
 #endif

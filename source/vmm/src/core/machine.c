@@ -46,7 +46,7 @@ static const struct machine_device machine_devices[] = {
 	/* @@ 02..03 */
 	{ .name = "bios", .init = bios_init },
 	/* @@ else */
-	{ .name = "bios", .init = bios_init, .kvm = bios_kvm },
+	{ .name = "bios", .init = bios_init, .kvm = bios_kvm, .exit = bios_exit },
 	/* @@ end */
 	{ .name = "dimm", .init = dimm_init, .stats = dimm_stats },
 	{ .name = "dirtylog", .init = dirtylog_init,

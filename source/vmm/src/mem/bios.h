@@ -60,6 +60,7 @@ int bios_int15(struct bios *b, const struct memmap *mm,
 int bios_init(struct vm *vm, void **state);
 /* @@ 04 */
 int bios_kvm(void *state, struct vm *vm);
+void bios_exit(void *state, struct vm *vm);
 /* @@ end */
 
 #endif
