@@ -237,28 +237,25 @@ def run_target(t, seconds, runs, root, cpu=0):
     limit = (seconds or 0) * (20 if cpu else 1) + 600
     interrupted = False
     p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    chunks = []
-    reader = concurrent.futures.ThreadPoolExecutor(1).submit(
-        lambda: chunks.append(p.stdout.read()))
-    status = None
     t.cpu = 0.0
     while True:
+        # communicate() keeps what it has read when its timeout expires,
+        # and a later call goes on from there.
         try:
-            status = p.wait(timeout=1)
+            raw = p.communicate(timeout=1)[0]
+            status = p.returncode
             break
         except subprocess.TimeoutExpired:
             pass
         if time.monotonic() - start > limit:
             p.kill()
-            p.wait()
-            status = None
+            raw, status = p.communicate()[0], None
             break
         t.cpu = max(t.cpu, cpu_seconds(p.pid))
         if cpu and seconds and not interrupted and t.cpu >= seconds:
             p.send_signal(signal.SIGINT)
             interrupted = True
-    reader.result()
-    out = b"".join(chunks).decode("utf-8", "replace")
+    out = (raw or b"").decode("utf-8", "replace")
     t.seconds = time.monotonic() - start
     t.stats = {k: int(v) for k, v in STAT_RE.findall(out)}
     t.log = out
@@ -341,7 +338,8 @@ def mark_repeats(lab, ts, everyone):
     theirs = {t.name: t for t in targets_of(before, [])}
     for t in ts:
         o = theirs.get(t.name)
-        if o and t.digest() is not None and t.digest() == o.digest():
+        mine = t.digest()
+        if o and mine is not None and mine == o.digest():
             t.same_as = os.path.basename(before.path)
 
 
