@@ -68,6 +68,10 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 	if (ret)
 		return ret;
 	table = cpuid_build(supported);
+	if (table && cpuid_add_kvm(&table, supported)) {
+		free(table);
+		table = NULL;
+	}
 	free(supported);
 	if (!table)
 		return err_set(-ENOMEM, "cannot build the CPUID table");

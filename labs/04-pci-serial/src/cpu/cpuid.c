@@ -134,3 +134,75 @@ void cpuid_set_apic(struct kvm_cpuid2 *c, unsigned int apic_id)
 		}
 	}
 }
+
+/*
+ * Lab 04: KVM's own paravirtual interface, beside ours. Linux on KVM
+ * reads the time from kvm-clock, a structure KVM keeps up to date in
+ * guest memory once the guest names its address in an MSR that KVM
+ * handles without us (MSR_KVM_SYSTEM_TIME_NEW): the TSC's frequency,
+ * and a clock that does not depend on timer interrupts arriving. Without
+ * it Linux must measure the TSC against the PIT (a platform without
+ * HPET or ACPI's PM timer has no other reference), and on a slow or
+ * loaded host that fails: the kernel then marks the TSC unstable and
+ * keeps time in jiffies. A guest finds KVM by its signature in the
+ * hypervisor range, at 0x40000000 or every 0x100 after it (and so does
+ * KVM itself, in the table we give it); ours has 0x40000000, so KVM's
+ * leaves go to CPUID_KVM_BASE.
+ *
+ * Of KVM's features we give only those that KVM keeps entirely by itself
+ * and that mean the same in every --irqchip mode: kvm-clock (both MSR
+ * pairs, and the stable bit) and the hint that port I/O needs no delay
+ * (our devices answer at once). Not the rest: PV EOI, PV unhalt, PV IPIs,
+ * directed yield and async page faults' "page ready" interrupt need
+ * KVM's local APIC, which --irqchip=user does not have; steal time, poll
+ * control and the extended MSI destination ID are not part of this
+ * platform.
+ *
+ * cpuid_add_kvm() - append those two leaves to *c (reallocated).
+ *	When KVM offers no paravirtual leaves (no "KVMKVMKVM" at
+ *	0x40000000 in supported), *c is left as it is.
+ *	Returns 0, or -ENOMEM (then *c is unchanged).
+ */
+static const struct kvm_cpuid_entry2 *kvm_leaf(const struct kvm_cpuid2 *s,
+					       uint32_t function)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nent; i++)
+		if (s->entries[i].function == function)
+			return &s->entries[i];
+	return NULL;
+}
+
+int cpuid_add_kvm(struct kvm_cpuid2 **c, const struct kvm_cpuid2 *supported)
+{
+	const struct kvm_cpuid_entry2 *sig, *feat;
+	struct kvm_cpuid2 *n;
+	struct kvm_cpuid_entry2 *e;
+	uint32_t name[3];
+
+	sig = kvm_leaf(supported, KVM_CPUID_SIGNATURE);
+	memcpy(name, KVM_SIGNATURE, sizeof(name));
+	if (!sig || sig->ebx != name[0] || sig->ecx != name[1] ||
+	    sig->edx != name[2])
+		return 0;
+	feat = kvm_leaf(supported, KVM_CPUID_FEATURES);
+
+	n = realloc(*c, sizeof(*n) + ((*c)->nent + 2) * sizeof(n->entries[0]));
+	if (!n)
+		return -ENOMEM;
+	*c = n;
+	e = &n->entries[n->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = CPUID_KVM_BASE;
+	e->eax = CPUID_KVM_FEATURES;
+	e->ebx = name[0];
+	e->ecx = name[1];
+	e->edx = name[2];
+
+	e = &n->entries[n->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = CPUID_KVM_FEATURES;
+	e->eax = feat ? feat->eax & CPUID_KVM_GIVEN : 0;
+	return 0;
+}

@@ -122,7 +122,7 @@ int main(void)
 		pci_suite, pci_bus_suite, uart_suite, uart_iir_suite,
 		uart_rx_suite, edu_suite, rtc_suite, dmar_suite, dmar_ir_suite,
 		bzimage_suite, bzimage_kernel_suite, dev_hostile_suite,
-		dev_threads_suite, coalesce_suite,
+		dev_threads_suite, coalesce_suite, kvm_cpuid_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	unsigned int i;

@@ -59,6 +59,7 @@ Suite *irqtest_msi_suite(void);
 Suite *pci_suite(void);
 Suite *pci_bus_suite(void);
 Suite *coalesce_suite(void);
+Suite *kvm_cpuid_suite(void);
 Suite *uart_suite(void);
 Suite *uart_iir_suite(void);
 Suite *uart_rx_suite(void);

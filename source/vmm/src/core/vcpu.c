@@ -70,6 +70,12 @@ static int vcpu_set_cpuid(struct vcpu *vcpu)
 	if (ret)
 		return ret;
 	table = cpuid_build(supported);
+	/* @@ 04 */
+	if (table && cpuid_add_kvm(&table, supported)) {
+		free(table);
+		table = NULL;
+	}
+	/* @@ end */
 	free(supported);
 	if (!table)
 		return err_set(-ENOMEM, "cannot build the CPUID table");
