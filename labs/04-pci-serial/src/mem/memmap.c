@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -97,12 +98,43 @@ int memmap_build(struct memmap *mm, uint64_t mem)
 	return 0;
 }
 
+/*
+ * Lab 04: guest RAM that KVM can map 2 MiB at a time. KVM gives a guest
+ * page a 2 MiB entry in its EPT or NPT tables only where the host backs
+ * it with a huge page and the memslot's host address has the same offset
+ * within 2 MiB as its guest-physical address; otherwise every 4 KiB the
+ * guest touches costs KVM a fault of its own, inside KVM_RUN (and a
+ * nested one is slow: a kernel that decompresses itself into 30 MiB
+ * touches thousands). mmap() only promises 4 KiB alignment, so we map
+ * 2 MiB more and give back the ends; MADV_HUGEPAGE asks for transparent
+ * huge pages where the host's policy is "madvise", Debian's default.
+ * QEMU does both for its guest RAM. Every offset of the layout above is
+ * a multiple of 2 MiB, so each RAM memslot keeps the alignment.
+ */
+static void *ram_map(uint64_t size)
+{
+	uint8_t *p, *start;
+	uint64_t lead;
+
+	p = mmap(NULL, size + MEMMAP_HUGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	start = (uint8_t *)round_up((uintptr_t)p, MEMMAP_HUGE);
+	lead = (uint64_t)(start - p);
+	if (lead)
+		munmap(p, lead);
+	munmap(start + size, MEMMAP_HUGE - lead);
+	/* Advice only: without huge pages the RAM is the same, in 4 KiB. */
+	madvise(start, size, MADV_HUGEPAGE);
+	return start;
+}
+
 /* One mapping for all of --mem; NORESERVE: untouched pages cost nothing. */
 int memmap_alloc(struct memmap *mm)
 {
 	unsigned int i;
-	void *p = mmap(NULL, mm->mem, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *p = ram_map(mm->mem);
 
 	if (p == MAP_FAILED)
 		return err_set(-errno, "cannot allocate %llu bytes of guest RAM: %s",

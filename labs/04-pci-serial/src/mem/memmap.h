@@ -36,6 +36,7 @@
 #define MEMMAP_MEM_MAX		(64ULL << 30)
 
 #define MEMMAP_MAX_REGIONS	16
+#define MEMMAP_HUGE		(2ULL << 20)	/* a huge page of KVM's EPT/NPT */
 
 enum mem_kind {
 	MEM_RAM,		/* ordinary RAM, part of --mem */

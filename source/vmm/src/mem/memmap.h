@@ -37,6 +37,9 @@
 #define MEMMAP_MEM_MAX		(64ULL << 30)
 
 #define MEMMAP_MAX_REGIONS	16
+/* @@ 04 */
+#define MEMMAP_HUGE		(2ULL << 20)	/* a huge page of KVM's EPT/NPT */
+/* @@ end */
 
 enum mem_kind {
 	MEM_RAM,		/* ordinary RAM, part of --mem */

@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+/* @@ 04 */
+#include <sys/mman.h>
+/* @@ end */
 #include <linux/kvm.h>
 
 #include "cpu/boot.h"
@@ -235,6 +238,46 @@ START_TEST(identity_map_above_4g)
 	free(ram);
 }
 END_TEST
+/* @@ 04 */
+
+/*
+ * Lab 04: KVM maps guest memory 2 MiB at a time only where a memslot's
+ * host address and guest-physical address have the same offset within
+ * 2 MiB (the KVM API document, KVM_SET_USER_MEMORY_REGION: "the lower 21
+ * bits of guest_phys_addr and userspace_addr be identical"). Every RAM
+ * slot of the layout keeps it, with RAM above 4 GiB and --mem sizes that
+ * are not a multiple of 2 MiB; the mapping is still exactly --mem bytes.
+ */
+START_TEST(ram_slots_2m_aligned)
+{
+	static const uint64_t sizes[] = { 32 * MiB, 256 * MiB + 4 * KiB, 5 * GiB };
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct memmap mm;
+
+		ck_assert_int_eq(memmap_build(&mm, sizes[i]), 0);
+		ck_assert_int_eq(memmap_alloc(&mm), 0);
+		for (j = 0; j < mm.nr; j++) {
+			const struct mem_region *r = &mm.r[j];
+
+			if (r->kind != MEM_RAM)
+				continue;
+			ck_assert_msg(((uintptr_t)r->hva - r->gpa) % (2 * MiB) == 0,
+				      "--mem %llu: the slot at 0x%llx is at host %p",
+				      (unsigned long long)sizes[i],
+				      (unsigned long long)r->gpa, (void *)r->hva);
+		}
+		/* All of it is ours to write, and nothing after it. */
+		mm.base[0] = 1;
+		mm.base[sizes[i] - 1] = 1;
+		ck_assert_int_eq(msync(mm.base + sizes[i], 4 * KiB, MS_ASYNC), -1);
+		ck_assert_int_eq(errno, ENOMEM);
+		memmap_free(&mm);
+	}
+}
+END_TEST
+/* @@ end */
 
 Suite *memmap_suite(void)
 {
@@ -251,6 +294,9 @@ Suite *memmap_suite(void)
 	tcase_add_test(tc, dimm_hotplug_updates_the_map);
 	tcase_add_test(tc, dimm_slots_run_out);
 	tcase_add_test(tc, identity_map_above_4g);
+	/* @@ 04 */
+	tcase_add_test(tc, ram_slots_2m_aligned);
+	/* @@ end */
 	suite_add_tcase(s, tc);
 	return s;
 }
