@@ -160,11 +160,6 @@ void cpuid_set_apic(struct kvm_cpuid2 *c, unsigned int apic_id)
  * KVM's local APIC, which --irqchip=user does not have; steal time, poll
  * control and the extended MSI destination ID are not part of this
  * platform.
- *
- * cpuid_add_kvm() - append those two leaves to *c (reallocated).
- *	When KVM offers no paravirtual leaves (no "KVMKVMKVM" at
- *	0x40000000 in supported), *c is left as it is.
- *	Returns 0, or -ENOMEM (then *c is unchanged).
  */
 static const struct kvm_cpuid_entry2 *kvm_leaf(const struct kvm_cpuid2 *s,
 					       uint32_t function)
@@ -177,6 +172,12 @@ static const struct kvm_cpuid_entry2 *kvm_leaf(const struct kvm_cpuid2 *s,
 	return NULL;
 }
 
+/*
+ * cpuid_add_kvm() - append KVM's two leaves to *c (reallocated).
+ *	When KVM offers no paravirtual leaves (no "KVMKVMKVM" at
+ *	0x40000000 in supported), *c is left as it is.
+ *	Returns 0, or -ENOMEM (then *c is unchanged).
+ */
 int cpuid_add_kvm(struct kvm_cpuid2 **c, const struct kvm_cpuid2 *supported)
 {
 	const struct kvm_cpuid_entry2 *sig, *feat;
