@@ -40,6 +40,7 @@
 #define PF_KTHREAD	0x00200000	/* task flag of kernel threads */
 #define DRAIN_MS	200		/* output still read after the job exits */
 #define KILL_TRIES	200		/* 10 ms apart */
+#define KILL_GRACE_MS	5000		/* a job not gone this long after SIGKILL */
 
 struct buf {
 	char *data;
@@ -314,10 +315,82 @@ static void finish_status(struct outcome *o, int wstatus)
 		o->signal = WTERMSIG(wstatus);
 }
 
+/*
+ * The job's process was sent SIGKILL KILL_GRACE_MS ago and is still there:
+ * stuck in the kernel (an uninterruptible sleep in KVM, say). Say where in
+ * the reason, each thread's state and wait channel, and put the kernel's
+ * stacks of its threads and of every blocked task on the console (the boot's
+ * console log), so that the host hears of it instead of waiting for a
+ * result that never comes.
+ */
+static void unkillable(pid_t pid, struct outcome *o)
+{
+	char path[96], line[256], *p;
+	size_t used = strlen(o->reason);
+	struct dirent *e;
+	FILE *con, *f;
+	DIR *d;
+	int fd;
+
+	used += snprintf(o->reason + used, sizeof(o->reason) - used,
+			 "; still there %d s after SIGKILL:", KILL_GRACE_MS / 1000);
+	if (used >= sizeof(o->reason))
+		used = sizeof(o->reason) - 1;
+	con = fopen("/dev/console", "we");
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		char state = '?', wchan[64] = "?";
+		int tid;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		tid = atoi(e->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, tid);
+		f = fopen(path, "re");
+		if (f && fgets(line, sizeof(line), f) && (p = strrchr(line, ')')))
+			state = p[2];
+		if (f)
+			fclose(f);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)pid, tid);
+		f = fopen(path, "re");
+		if (f && !fgets(wchan, sizeof(wchan), f))
+			strcpy(wchan, "?");
+		if (f)
+			fclose(f);
+		wchan[strcspn(wchan, "\n")] = '\0';
+		used += snprintf(o->reason + used, sizeof(o->reason) - used,
+				 " %d %c %s", tid, state, wchan);
+		if (used >= sizeof(o->reason))
+			used = sizeof(o->reason) - 1;
+		if (!con)
+			continue;
+		fprintf(con, "jobrun: task %d state %c wchan %s\n", tid, state, wchan);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", (int)pid, tid);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			fprintf(con, "jobrun:   %s", line);
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	if (con)
+		fclose(con);
+	/* SysRq w: every task in uninterruptible sleep, to the console. */
+	fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = write(fd, "w", 1);
+
+		(void)n;
+		close(fd);
+	}
+}
+
 static void run(struct job *job, struct outcome *o)
 {
 	int out[2], err[2], pidfd = -1, wstatus, exited = 0, stopped = 0, left;
-	long t0, deadline, drain_end = 0;
+	long t0, deadline, drain_end = 0, killed = 0;
 	char names[400];
 	struct pollfd fds[3];
 	pid_t pid;
@@ -348,6 +421,12 @@ static void run(struct job *job, struct outcome *o)
 				 "timed out after %gs", job->timeout_ms / 1000.0);
 			kill(-pid, SIGKILL);
 			stopped = 1;
+			killed = now;
+		}
+		if (stopped && !exited && now - killed >= KILL_GRACE_MS) {
+			unkillable(pid, o);
+			o->ms = now - t0;
+			break;
 		}
 		if (stopped && !exited)
 			wait = 1000;
@@ -371,6 +450,7 @@ static void run(struct job *job, struct outcome *o)
 				 "floods output (more than %s)", cap);
 			kill(-pid, SIGKILL);
 			stopped = 1;
+			killed = now;
 			for (i = 0; i < 2; i++)
 				if (fds[i].fd >= 0) {
 					close(fds[i].fd);

@@ -380,6 +380,16 @@ def _decode_record(name, fields):
         return "the lab machine sent a garbled result (%s)" % e
 
 
+def _cpu_seconds(pid):
+    """The CPU time a process has used (user + system), or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _console_hint(path):
     """The most telling line of a boot's console log: a panic or oops if
     there is one, else the last line."""
@@ -469,6 +479,7 @@ class _Boot:
     def _watch(self, proc, stream, deadline, console):
         ready = False
         current = None              # (index, job, started at)
+        cpu_at_start = None         # QEMU's CPU seconds then
         fields = None
         by_number = {n + 1: item for n, item in enumerate(self.items)}
         slack = _opt(self.opts, "job_slack", JOB_SLACK)
@@ -489,6 +500,7 @@ class _Boot:
                         int(rest) in by_number:
                     index, job = by_number[int(rest)]
                     current = (index, job, now)
+                    cpu_at_start = _cpu_seconds(proc.pid)
                     deadline = now + job.timeout + slack + \
                         _sending_time(job.output_cap)
                 elif word == "=result":
@@ -530,8 +542,16 @@ class _Boot:
             self.culprit = current[0]
             self.culprit_seconds = time.monotonic() - current[2]
         if self.kind == "hang":
+            # Busy (the job, or the machine's kernel, spinning) or starved
+            # (the host's cores were given to others)?
+            used = _cpu_seconds(proc.pid)
+            busy = ""
+            if current and used is not None and cpu_at_start is not None:
+                busy = "; QEMU used %.0f s of CPU in the job's %.0f s" % (
+                    used - cpu_at_start, time.monotonic() - current[2])
             self.failure = ("the lab machine stopped answering (no result "
-                            "%g s after the time limit); %s" % (slack, hint))
+                            "%g s after the time limit%s); %s"
+                            % (slack, busy, hint))
         else:
             self.kind = "crash"
             self.failure = "the lab machine crashed: " + hint
