@@ -17,6 +17,10 @@
  *	stderr <length> <base64>
  *	=end N
  *
+ * While the job runs, jobrun prints "=alive N" on the same port every
+ * ALIVE_MS: the host takes a silent port for a machine that stopped
+ * (grading/runners/qemu.py) without waiting for the job's time limit.
+ *
  * jobrun is a child subreaper, so everything the job forks, daemons
  * included, stays its descendant and can be found and killed afterwards.
  */
@@ -41,6 +45,7 @@
 #define DRAIN_MS	200		/* output still read after the job exits */
 #define KILL_TRIES	200		/* 10 ms apart */
 #define KILL_GRACE_MS	5000		/* a job not gone this long after SIGKILL */
+#define ALIVE_MS	1000		/* "=alive N" this often while a job runs */
 
 struct buf {
 	char *data;
@@ -387,10 +392,17 @@ static void unkillable(pid_t pid, struct outcome *o)
 	}
 }
 
+static void alive(const struct job *job)
+{
+	printf("=alive %s\n", job->number);
+	if (fflush(stdout))
+		die("stdout");
+}
+
 static void run(struct job *job, struct outcome *o)
 {
 	int out[2], err[2], pidfd = -1, wstatus, exited = 0, stopped = 0, left;
-	long t0, deadline, drain_end = 0, killed = 0;
+	long t0, deadline, drain_end = 0, killed = 0, beat;
 	char names[400];
 	struct pollfd fds[3];
 	pid_t pid;
@@ -405,6 +417,7 @@ static void run(struct job *job, struct outcome *o)
 		return;
 	}
 	deadline = t0 + job->timeout_ms;
+	beat = t0;
 	fds[0] = (struct pollfd){ .fd = out[0], .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = err[0], .events = POLLIN };
 	fds[2] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
@@ -430,6 +443,12 @@ static void run(struct job *job, struct outcome *o)
 		}
 		if (stopped && !exited)
 			wait = 1000;
+		if (now - beat >= ALIVE_MS) {
+			alive(job);
+			beat = now;
+		}
+		if (wait > beat + ALIVE_MS - now)
+			wait = beat + ALIVE_MS - now;
 		if (poll(fds, 3, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
 			die("poll");
 		for (i = 0; i < 2; i++) {

@@ -59,6 +59,10 @@ BOOT_LIMIT = {"tcg": 120, "kvm": 30}
 # Seconds past a job's own time limit until its result must be in (jobrun
 # needs a moment to kill and report; a full output cap takes ~2 s to send).
 JOB_SLACK = 20
+# Seconds the results port may stay silent while a job runs: jobrun says
+# "=alive N" every second, so a silent port means a machine that stopped
+# (its kernel hung, or QEMU), found without waiting for the job's limit.
+SILENCE = 30
 POLL = 0.05
 # Runs whose boot logs build/labvm/log/ keeps (one run: one run_jobs call).
 KEEP_RUNS = 10
@@ -347,6 +351,7 @@ class _Stream:
         self.path = path
         self.pos = 0
         self.pending = b""
+        self.heard = time.monotonic()   # when bytes last came
 
     def lines(self):
         try:
@@ -355,6 +360,8 @@ class _Stream:
                 data = f.read()
         except FileNotFoundError:
             return []
+        if data:
+            self.heard = time.monotonic()
         self.pos += len(data)
         self.pending += data
         *done, self.pending = self.pending.split(b"\n")
@@ -483,6 +490,8 @@ class _Boot:
         fields = None
         by_number = {n + 1: item for n, item in enumerate(self.items)}
         slack = _opt(self.opts, "job_slack", JOB_SLACK)
+        silence = _opt(self.opts, "silence", SILENCE)
+        silent = False
         while True:
             exited = proc.poll() is not None
             for line in stream.lines():
@@ -517,6 +526,8 @@ class _Boot:
                 elif word == "=done":
                     self.kind = "done"
                     return
+                elif word == "=alive":
+                    pass                # the port is not silent: enough
                 elif fields is not None and word:
                     fields[word] = rest
             if exited:
@@ -527,6 +538,9 @@ class _Boot:
                 return
             if time.monotonic() > deadline:
                 self.kind = "hang"
+                break
+            if current and time.monotonic() - stream.heard > silence:
+                self.kind, silent = "hang", True
                 break
             time.sleep(POLL)
         hint = "%s (log: %s)" % (_console_hint(console), self.log_name)
@@ -549,9 +563,12 @@ class _Boot:
             if current and used is not None and cpu_at_start is not None:
                 busy = "; QEMU used %.0f s of CPU in the job's %.0f s" % (
                     used - cpu_at_start, time.monotonic() - current[2])
-            self.failure = ("the lab machine stopped answering (no result "
-                            "%g s after the time limit%s); %s"
-                            % (slack, busy, hint))
+            if silent:
+                why = "silent for %g s while a job ran" % silence
+            else:
+                why = "no result %g s after the time limit" % slack
+            self.failure = ("the lab machine stopped answering (%s%s); %s"
+                            % (why, busy, hint))
         else:
             self.kind = "crash"
             self.failure = "the lab machine crashed: " + hint

@@ -230,11 +230,14 @@ class Failures(unittest.TestCase):
             # Stop jobrun, the lab machine's supervisor: nothing answers.
             sh("stop", "kill -STOP $PPID; sleep 1000", 3),
             sh("after-stop", "echo next"),
+            # The same with a long limit: the silent port gives it away.
+            sh("stop-long", "kill -STOP $PPID; sleep 1000", 200),
+            sh("after-stop-long", "echo next"),
             sh("bad-param", "true", module_options=module + " nosuch=1"),
         ]
         t0 = time.monotonic()
         cls.boots = []
-        results = qemu.run_jobs(jobs, ROOT, {"job_slack": 5,
+        results = qemu.run_jobs(jobs, ROOT, {"job_slack": 5, "silence": 10,
                                              "log": cls.boots.append})
         cls.seconds = time.monotonic() - t0
         cls.r = {r.name: r for r in results}
@@ -264,6 +267,19 @@ class Failures(unittest.TestCase):
         self.assertLess(r.seconds, 20.0)
         self.assertEqual(self.r["after-stop"].stdout, b"next\n")
 
+    def test_silent_machine_found_before_the_limit(self):
+        # jobrun says "=alive" every second: 10 s of silence (the test's
+        # setting) ends the wait, not the job's 200 s limit.
+        r = self.r["stop-long"]
+        self.assertIsNone(r.status)
+        self.assertRegex(r.reason, r"^the lab machine stopped answering "
+                         r"\(silent for 10 s while a job ran; QEMU used \d+ s "
+                         r"of CPU in the job's \d+ s\).*; the same when run "
+                         r"again alone$")
+        self.assertGreaterEqual(r.seconds, 10.0)
+        self.assertLess(r.seconds, 30.0)
+        self.assertEqual(self.r["after-stop-long"].stdout, b"next\n")
+
     def test_second_try_alone_counts(self):
         r = self.r["flaky"]
         self.assertEqual((r.status, r.reason, r.stdout), (0, "", b"fine\n"))
@@ -277,12 +293,13 @@ class Failures(unittest.TestCase):
                          NO_TDP[qemu.lab_vendor()][0])
 
     def test_boots(self):
-        # crash | after-crash, mark, flaky | stop | after-stop; then crash,
-        # flaky and stop again, each alone; bad-param's own boot.
-        self.assertEqual(len(self.boots), 8, self.boots)
-        self.assertEqual([b.split(", ", 1)[1] for b in self.boots[4:7]],
+        # crash | after-crash, mark, flaky | stop | after-stop, stop-long |
+        # after-stop-long; then crash, flaky, stop and stop-long again, each
+        # alone; bad-param's own boot.
+        self.assertEqual(len(self.boots), 10, self.boots)
+        self.assertEqual([b.split(", ", 1)[1] for b in self.boots[5:9]],
                          ["1 job: %s again, alone" % n
-                          for n in ("crash", "flaky", "stop")])
+                          for n in ("crash", "flaky", "stop", "stop-long")])
 
 
 class Lanes(unittest.TestCase):
