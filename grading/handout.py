@@ -578,7 +578,8 @@ def build_book(plan, out_dir):
         shutil.copytree(os.path.join(top, "figures"), os.path.join(src, "figures"))
         with open(os.path.join(src, "index.md"), "w", encoding="utf-8") as f:
             f.write(book_index(plan, chapters))
-        cmd = ["make", "--no-print-directory", "-s", "-C", top, "html", "md",
+        cmd = ["make", "--no-print-directory", "-s", "-j%d" % (os.cpu_count() or 1),
+               "-C", top, "html", "md",
                "SRC=" + src, "ROOT=" + plan.root, "OUT=" + built,
                "HANDOUT=" + out_dir]
         env = dict(os.environ)
