@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -63,9 +64,17 @@ JOB_SLACK = 20
 # "=alive N" every second, so a silent port means a machine that stopped
 # (its kernel hung, or QEMU), found without waiting for the job's limit.
 SILENCE = 30
+# Then the runner asks QEMU's monitor where the vCPU is (the boot's .regs
+# log) and sends it an NMI, which wakes a CPU that halted and missed its
+# timer, and waits this long for the port to speak again before it gives
+# the machine up.
+NUDGE_WAIT = 10
 POLL = 0.05
-# Runs whose boot logs build/labvm/log/ keeps (one run: one run_jobs call).
-KEEP_RUNS = 10
+# Runs whose boot logs build/labvm/log/ keeps (one run: one run_jobs call):
+# every run of a whole make check (mutate.py and wrong.py make one a
+# round), so that a failure's log is still there at its end; a run's
+# folder is some 100 KB.
+KEEP_RUNS = 100
 # A run's folder that changed more recently than this is kept even when
 # older than the newest KEEP_RUNS: its run may still be going.
 IN_USE_SECONDS = 3600
@@ -344,6 +353,52 @@ def qemu_argv(root, accel, initrd, memory_mb, rest):
             "-initrd", str(initrd)] + rest
 
 
+def _monitor(path, command, seconds=3.0):
+    """Send one command to QEMU's human monitor at the Unix socket path;
+    returns what it answered ("" when it could not be asked)."""
+    def until_prompt(sock, text=b""):
+        end = time.monotonic() + seconds
+        while not text.rstrip().endswith(b"(qemu)") and time.monotonic() < end:
+            sock.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            text += chunk
+        return text
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(seconds)
+            sock.connect(str(path))
+            until_prompt(sock)
+            sock.sendall(command.encode() + b"\n")
+            said = until_prompt(sock).decode(errors="replace")
+    except OSError:
+        return ""
+    # The monitor echoes the command as typed, with terminal escapes; keep
+    # the answer, and of `info registers` what comes before the FPU's.
+    said = re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", said)
+    lines = [ln for ln in said.split("\n") if ln.strip()
+             and not ln.startswith("(qemu)") and command not in ln]
+    if "FCW=" in said:
+        lines = lines[:[i for i, ln in enumerate(lines) if "FCW=" in ln][0]]
+    return "\n".join(lines)
+
+
+def _cpu_state(regs):
+    """One line from `info registers`: where the vCPU is, halted or not,
+    interrupts on or off."""
+    rip = re.search(r"RIP=([0-9a-f]+)", regs)
+    hlt = re.search(r"HLT=(\d)", regs)
+    efl = re.search(r"[RE]FL=([0-9a-f]+)", regs)
+    if not (rip and hlt and efl):
+        return "QEMU's monitor did not say where its vCPU was"
+    return "vCPU at RIP=%s, HLT=%s, IF=%d" % (
+        rip.group(1), hlt.group(1), int(efl.group(1), 16) >> 9 & 1)
+
+
 class _Stream:
     """Reads the results port's records as the lab machine writes them."""
 
@@ -463,7 +518,11 @@ class _Boot:
                              _opt(self.opts, "memory_mb", MEMORY_MB),
                              ["-append", CMDLINE,
                               "-serial", "file:%s" % log["console"],
-                              "-serial", "file:%s" % log["results"]])
+                              "-serial", "file:%s" % log["results"],
+                              "-monitor", "unix:%s,server=on,wait=off"
+                              % (tmp / "monitor")])
+            self.monitor = tmp / "monitor"
+            self.regs_log = self.logs / ("boot%d.regs" % self.number)
             limit = _opt(self.opts, "boot_timeout", BOOT_LIMIT[accel])
             with open(log["qemu"], "wb") as err:
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -483,6 +542,21 @@ class _Boot:
         for r in self.results.values():
             r.log = self.log_name
 
+    def _note(self, text):
+        try:
+            with open(self.regs_log, "a") as f:
+                f.write(text)
+        except OSError:
+            pass
+
+    def _nudge(self, job):
+        """The port went silent during job: record where QEMU's vCPU is,
+        then send it an NMI. Returns a one-line summary."""
+        regs = _monitor(self.monitor, "info registers")
+        self._note("== %s: silent; info registers:\n%s\n" % (job.name, regs))
+        _monitor(self.monitor, "nmi")
+        return _cpu_state(regs)
+
     def _watch(self, proc, stream, deadline, console):
         ready = False
         current = None              # (index, job, started at)
@@ -491,7 +565,9 @@ class _Boot:
         by_number = {n + 1: item for n, item in enumerate(self.items)}
         slack = _opt(self.opts, "job_slack", JOB_SLACK)
         silence = _opt(self.opts, "silence", SILENCE)
+        nudge_wait = _opt(self.opts, "nudge_wait", NUDGE_WAIT)
         silent = False
+        nudged = None               # [job index, where the vCPU was, when]
         while True:
             exited = proc.poll() is not None
             for line in stream.lines():
@@ -539,9 +615,19 @@ class _Boot:
             if time.monotonic() > deadline:
                 self.kind = "hang"
                 break
-            if current and time.monotonic() - stream.heard > silence:
-                self.kind, silent = "hang", True
-                break
+            quiet = time.monotonic() - stream.heard
+            if current and quiet > silence:
+                if nudged is None or nudged[0] != current[0]:
+                    nudged = [current[0], self._nudge(current[1]),
+                              time.monotonic()]
+                elif quiet > silence + nudge_wait:
+                    self.kind, silent = "hang", True
+                    break
+            if nudged and len(nudged) == 3 and stream.heard > nudged[2]:
+                # It spoke again after the NMI: the job goes on.
+                self._note("the port spoke again %.1f s after the NMI\n"
+                           % (stream.heard - nudged[2]))
+                nudged.append("woke")
             time.sleep(POLL)
         hint = "%s (log: %s)" % (_console_hint(console), self.log_name)
         if not ready:
@@ -564,7 +650,9 @@ class _Boot:
                 busy = "; QEMU used %.0f s of CPU in the job's %.0f s" % (
                     used - cpu_at_start, time.monotonic() - current[2])
             if silent:
-                why = "silent for %g s while a job ran" % silence
+                why = "silent for %g s while a job ran, and %g s more after " \
+                    "an NMI; %s" % (silence, nudge_wait,
+                                    nudged[1] if nudged else "")
             else:
                 why = "no result %g s after the time limit" % slack
             self.failure = ("the lab machine stopped answering (%s%s); %s"
