@@ -178,6 +178,23 @@ def sample(mutants, k):
 
 # ---------------------------------------------------------------- scratch trees
 
+# A lab's build/ folders that a scratch tree does without: the sanitizer,
+# fuzzing and coverage builds.
+OTHER_BUILDS = ("san", "fuzz", "cov")
+
+
+def seed_tree(src, dst):
+    """A new scratch tree: src's files and its build/ (but OTHER_BUILDS),
+    times kept, so that make finds the lab's objects up to date and builds
+    only what a mutant or a wrong solution changes; a lab not built yet
+    leaves an empty build/ and a full build."""
+    def skip(folder, names):
+        if os.path.normpath(folder) == os.path.join(os.path.normpath(src), "build"):
+            return [n for n in names if n in OTHER_BUILDS]
+        return []
+    shutil.copytree(src, dst, symlinks=True, ignore=skip)
+
+
 def sync_tree(src, dst):
     """Make dst hold src's files (no build/), touching only what differs."""
     want = set()
@@ -301,7 +318,9 @@ class LabRun:
         names = [os.path.join(self.scratch, "w%d" % i) for i in range(n)]
         targets = [t for t in (self.vmm_rel, self.unit_rel) if t]
         for i, tree in enumerate(names):
-            os.makedirs(tree, exist_ok=True)
+            if not os.path.isdir(tree):
+                os.makedirs(os.path.dirname(tree), exist_ok=True)
+                seed_tree(self.lab.path, tree)
             sync_tree(self.lab.path, tree)
             status, out = make(tree, targets, sources, jobs=max(1, self.args.jobs))
             if status != 0:

@@ -452,5 +452,61 @@ class TestRefusals(unittest.TestCase):
                       "return x * 3 - 1; => return x * 1 - 3;", out)
 
 
+class TestSeedTree(unittest.TestCase):
+    """A new scratch tree starts from the lab as built: make then rebuilds
+    only what depends on the file a mutant changes (make -W), not the
+    whole lab, and the sanitizer, fuzzing and coverage builds stay out."""
+
+    MAKEFILE = dedent("""
+        build/prog: build/a.o build/b.o
+        \t$(CC) -o $@ build/a.o build/b.o
+        build/%.o: src/%.c
+        \tmkdir -p build && $(CC) -c -o $@ $<
+        """)
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="seed-test-")
+        self.lab = os.path.join(self.tmp, "lab")
+        files = {"Makefile": self.MAKEFILE,
+                 "src/a.c": "int a(void) { return 1; }\n",
+                 "src/b.c": "int a(void);\nint main(void) { return a(); }\n",
+                 "build/san/big": "x", "build/fuzz/big": "x"}
+        for rel, text in files.items():
+            path = os.path.join(self.lab, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        subprocess.run(["make", "-s", "-C", self.lab, "build/prog"], check=True)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def plan(self, tree, *what_if):
+        """The commands make would run in tree, as a list of lines."""
+        argv = ["make", "-n", "-C", tree] + \
+            [x for w in what_if for x in ("-W", w)] + ["build/prog"]
+        return subprocess.run(argv, capture_output=True, text=True,
+                              check=True).stdout
+
+    def test_only_the_changed_file_is_built_again(self):
+        tree = os.path.join(self.tmp, "scratch", "w0")
+        mutate.seed_tree(self.lab, tree)
+        mutate.sync_tree(self.lab, tree)
+        self.assertNotIn("cc", self.plan(tree).split())
+        plan = self.plan(tree, "src/a.c")
+        self.assertIn("src/a.c", plan)
+        self.assertNotIn("src/b.c", plan)
+        self.assertFalse(os.path.exists(os.path.join(tree, "build", "san")))
+        self.assertFalse(os.path.exists(os.path.join(tree, "build", "fuzz")))
+
+    def test_an_unbuilt_lab_is_built_whole(self):
+        shutil.rmtree(os.path.join(self.lab, "build"))
+        tree = os.path.join(self.tmp, "scratch", "w0")
+        mutate.seed_tree(self.lab, tree)
+        plan = self.plan(tree)
+        self.assertIn("src/a.c", plan)
+        self.assertIn("src/b.c", plan)
+
+
 if __name__ == "__main__":
     unittest.main()
