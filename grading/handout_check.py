@@ -116,6 +116,44 @@ def build(root, stage, lab, what):
     return True
 
 
+# What the handout's build may take from the reference's, per folder: its
+# build products, but not the sanitizer, fuzzing and coverage builds.
+SEEDS = (("guests", "out"), (None, "build"))
+OTHER_BUILDS = ("san", "fuzz", "cov")
+
+
+def seed_build(root, out, stage):
+    """Start the handout's build from the reference's, just built: each
+    handout file of guests/ and the lab that is byte for byte the
+    reference's gets the reference's modification time, and the
+    reference's build products are copied in with theirs, so that make
+    compiles only the files the handout changed (its stubs). The rest was
+    compiled from the same bytes with -Werror when the reference built."""
+    for folder, products in SEEDS:
+        folder = folder or stage.path
+        mine, theirs = os.path.join(root, folder), os.path.join(out, folder)
+        if not os.path.isdir(os.path.join(mine, products)) or \
+                os.path.lexists(os.path.join(theirs, products)):
+            continue
+        for top, dirs, files in os.walk(theirs):
+            dirs[:] = [d for d in dirs if not (top == theirs and d == products)]
+            for f in files:
+                h = os.path.join(top, f)
+                r = os.path.join(mine, os.path.relpath(h, theirs))
+                try:
+                    with open(h, "rb") as a, open(r, "rb") as b:
+                        same = a.read() == b.read()
+                    if same:
+                        st = os.stat(r)
+                        os.utime(h, ns=(st.st_atime_ns, st.st_mtime_ns))
+                except OSError:
+                    pass
+        top_products = os.path.join(mine, products)
+        shutil.copytree(top_products, os.path.join(theirs, products), symlinks=True,
+                        ignore=lambda d, names: [n for n in names if n in OTHER_BUILDS]
+                        if os.path.normpath(d) == os.path.normpath(top_products) else [])
+
+
 def grade_timeout(root, stage):
     """Time enough for the grader to run every test to its time limit."""
     cp = configparser.ConfigParser(inline_comment_prefixes=(";", "#"),
@@ -261,6 +299,7 @@ def check_handout(root, lab, tmp, keep):
         % ("handout", " in " + out if keep else "",
            " ".join(r.key for r in exercises) or "nothing"))
     check_contents(root, lab, out)
+    seed_build(root, out, stage)
     if not build(out, stage, lab, "handout"):
         return
     # The handout is graded where the reference was: with the lab machine

@@ -68,6 +68,20 @@ class TestHandoutCheck(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(
             keep, "labs/01-calc/build/unit-tests")))
 
+    def test_handout_build_starts_from_the_reference(self):
+        # The guest, the same bytes as the reference's, is not made again
+        # (its product keeps the reference's time); the lab's test runner,
+        # built from the stubbed calc.c, is.
+        keep = os.path.join(self.repo.tmp, "kept")
+        r = self.check("--lab", "1", "--keep", keep)
+        self.assertEqual(r.returncode, 0, self.out)
+        ref, mine = (os.stat(os.path.join(d, "guests/out/g.bin")).st_mtime_ns
+                     for d in (self.repo.root, keep))
+        self.assertEqual(mine, ref)
+        with open(self.repo.path("labs/01-calc/build/unit-tests"), "rb") as a, \
+                open(os.path.join(keep, "labs/01-calc/build/unit-tests"), "rb") as b:
+            self.assertNotEqual(a.read(), b.read())
+
     def graded(self, plant=None):
         """What make check's grader hands its project checks
         (VMMLAB_GRADED): lab 01 graded, with the fingerprint of what ran;
