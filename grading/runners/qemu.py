@@ -63,12 +63,12 @@ JOB_SLACK = 20
 # Seconds the results port may stay silent while a job runs: jobrun says
 # "=alive N" every second, so a silent port means a machine that stopped
 # (its kernel hung, or QEMU), found without waiting for the job's limit.
-SILENCE = 30
+SILENCE = 20
 # Then the runner asks QEMU's monitor where the vCPU is (the boot's .regs
 # log) and sends it an NMI, which wakes a CPU that halted and missed its
 # timer, and waits this long for the port to speak again before it gives
 # the machine up.
-NUDGE_WAIT = 10
+NUDGE_WAIT = 5
 POLL = 0.05
 # Runs whose boot logs build/labvm/log/ keeps (one run: one run_jobs call):
 # every run of a whole make check (mutate.py and wrong.py make one a
@@ -553,7 +553,9 @@ class _Boot:
         """The port went silent during job: record where QEMU's vCPU is,
         then send it an NMI. Returns a one-line summary."""
         regs = _monitor(self.monitor, "info registers")
-        self._note("== %s: silent; info registers:\n%s\n" % (job.name, regs))
+        lapic = _monitor(self.monitor, "info lapic")
+        self._note("== %s: silent; info registers:\n%s\ninfo lapic:\n%s\n"
+                   % (job.name, regs, lapic))
         _monitor(self.monitor, "nmi")
         return _cpu_state(regs)
 

@@ -286,6 +286,7 @@ class Failures(unittest.TestCase):
         regs = (ROOT / (m.group(1) + ".regs")).read_text()
         self.assertIn("== stop-long: silent; info registers:", regs)
         self.assertRegex(regs, r"RIP=[0-9a-f]{16}")
+        self.assertRegex(regs, r"info lapic:\n(.*\n)*ISR\b.*\n(.*\n)*IRR\b")
         self.assertIn("NMI received",
                       (ROOT / (m.group(1) + ".console")).read_text())
         self.assertEqual(self.r["after-stop-long"].stdout, b"next\n")
