@@ -306,9 +306,9 @@ def coverage(t, root):
 
 # ---------------------------------------------------------------- labs
 
-def make(lab, goal):
+def make(lab, goal, jobs):
     p = subprocess.run(["make", "--no-print-directory", "-s", "-C", lab.path,
-                        "-j%d" % min(2, os.cpu_count() or 1), goal],
+                        "-j%d" % max(1, jobs), goal],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode:
         raise Fail("make -C %s %s failed: %s" % (
@@ -392,9 +392,9 @@ def main(argv=None):
             mark_repeats(lab, ts, everyone)
         if not ts:
             continue
-        make(lab, "fuzz")
+        make(lab, "fuzz", a.jobs)
         if a.coverage:
-            make(lab, "fuzz-cov")
+            make(lab, "fuzz-cov", a.jobs)
         for t in ts:
             prepare(t, root)
         todo += ts
