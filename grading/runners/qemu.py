@@ -390,13 +390,15 @@ def _monitor(path, command, seconds=3.0):
 def _cpu_state(regs):
     """One line from `info registers`: where the vCPU is, halted or not,
     interrupts on or off."""
-    rip = re.search(r"RIP=([0-9a-f]+)", regs)
+    rip = re.search(r"([RE]IP)=([0-9a-f]+)", regs)
     hlt = re.search(r"HLT=(\d)", regs)
     efl = re.search(r"[RE]FL=([0-9a-f]+)", regs)
     if not (rip and hlt and efl):
         return "QEMU's monitor did not say where its vCPU was"
-    return "vCPU at RIP=%s, HLT=%s, IF=%d" % (
-        rip.group(1), hlt.group(1), int(efl.group(1), 16) >> 9 & 1)
+    # RIP: the lab machine's kernel (or a 64-bit job's guest); EIP: a
+    # 32-bit guest of the job's own KVM, which the vCPU was running.
+    return "vCPU at %s=%s, HLT=%s, IF=%d" % (
+        rip.group(1), rip.group(2), hlt.group(1), int(efl.group(1), 16) >> 9 & 1)
 
 
 class _Stream:
