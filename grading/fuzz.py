@@ -236,7 +236,10 @@ def run_target(t, seconds, runs, root, cpu=0):
     # take many times its length.
     limit = (seconds or 0) * (20 if cpu else 1) + 600
     interrupted = False
-    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # In a process group of its own, so that what it starts (ASan's
+    # llvm-symbolizer, for a report) can be waited for below.
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
     t.cpu = 0.0
     while True:
         # communicate() keeps what it has read when its timeout expires,
@@ -255,6 +258,7 @@ def run_target(t, seconds, runs, root, cpu=0):
         if cpu and seconds and not interrupted and t.cpu >= seconds:
             p.send_signal(signal.SIGINT)
             interrupted = True
+    settle_group(p.pid)
     out = (raw or b"").decode("utf-8", "replace")
     t.seconds = time.monotonic() - start
     t.stats = {k: int(v) for k, v in STAT_RE.findall(out)}
@@ -302,6 +306,33 @@ def coverage(t, root):
                 if os.path.basename(f[0]) == os.path.basename(want):
                     t.coverage[want] = (lines - missed, lines)
     return t
+
+
+def settle_group(pgid, seconds=2.0):
+    """Wait until no process of the group is alive (the fuzzer has ended,
+    but the llvm-symbolizer ASan started for its report may still be
+    reading), then kill what is left: a fuzz run leaves nothing behind."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        alive = False
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                alive = True
+                break
+        if not alive:
+            return
+        time.sleep(0.02)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- labs
