@@ -314,19 +314,8 @@ def settle_group(pgid, seconds=2.0):
     reading), then kill what is left: a fuzz run leaves nothing behind."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        alive = False
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % pid) as f:
-                    fields = f.read().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-                alive = True
-                break
-        if not alive:
+        if not any(pgrp == pgid and state not in ("Z", "X") for state, _, pgrp, _
+                   in grade.host_runner._scan().values()):
             return
         time.sleep(0.02)
     try:

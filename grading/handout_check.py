@@ -32,6 +32,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grade as grader  # noqa: E402
 import handout  # noqa: E402
+import mutate  # noqa: E402
 import stages as stage_folders  # noqa: E402
 from stages import Fail  # noqa: E402
 
@@ -119,7 +120,6 @@ def build(root, stage, lab, what):
 # What the handout's build may take from the reference's, per folder: its
 # build products, but not the sanitizer, fuzzing and coverage builds.
 SEEDS = (("guests", "out"), (None, "build"))
-OTHER_BUILDS = ("san", "fuzz", "cov")
 
 
 def seed_build(root, out, stage):
@@ -148,10 +148,8 @@ def seed_build(root, out, stage):
                         os.utime(h, ns=(st.st_atime_ns, st.st_mtime_ns))
                 except OSError:
                     pass
-        top_products = os.path.join(mine, products)
-        shutil.copytree(top_products, os.path.join(theirs, products), symlinks=True,
-                        ignore=lambda d, names: [n for n in names if n in OTHER_BUILDS]
-                        if os.path.normpath(d) == os.path.normpath(top_products) else [])
+        mutate.copy_build(os.path.join(mine, products),
+                          os.path.join(theirs, products))
 
 
 def grade_timeout(root, stage):

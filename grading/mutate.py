@@ -183,16 +183,22 @@ def sample(mutants, k):
 OTHER_BUILDS = ("san", "fuzz", "cov")
 
 
+def copy_build(src, dst):
+    """Copy the build folder src to dst, times kept, without OTHER_BUILDS."""
+    top = os.path.normpath(src)
+    shutil.copytree(src, dst, symlinks=True, ignore=lambda folder, names: [
+        n for n in names if n in OTHER_BUILDS] if os.path.normpath(folder) == top else [])
+
+
 def seed_tree(src, dst):
     """A new scratch tree: src's files and its build/ (but OTHER_BUILDS),
     times kept, so that make finds the lab's objects up to date and builds
     only what a mutant or a wrong solution changes; a lab not built yet
     leaves an empty build/ and a full build."""
-    def skip(folder, names):
-        if os.path.normpath(folder) == os.path.join(os.path.normpath(src), "build"):
-            return [n for n in names if n in OTHER_BUILDS]
-        return []
-    shutil.copytree(src, dst, symlinks=True, ignore=skip)
+    shutil.copytree(src, dst, symlinks=True, ignore=lambda folder, names: [
+        n for n in names if n == "build"] if folder == src else [])
+    if os.path.isdir(os.path.join(src, "build")):
+        copy_build(os.path.join(src, "build"), os.path.join(dst, "build"))
 
 
 def sync_tree(src, dst):

@@ -571,7 +571,9 @@ class _Boot:
         silence = _opt(self.opts, "silence", SILENCE)
         nudge_wait = _opt(self.opts, "nudge_wait", NUDGE_WAIT)
         silent = False
-        nudged = None               # [job index, where the vCPU was, when]
+        nudged = None               # the job whose silence brought an NMI
+        where = ""                  # where its vCPU was then
+        nudged_at = None            # when; None once the port spoke again
         while True:
             exited = proc.poll() is not None
             for line in stream.lines():
@@ -621,17 +623,17 @@ class _Boot:
                 break
             quiet = time.monotonic() - stream.heard
             if current and quiet > silence:
-                if nudged is None or nudged[0] != current[0]:
-                    nudged = [current[0], self._nudge(current[1]),
-                              time.monotonic()]
+                if nudged != current[0]:
+                    nudged, nudged_at = current[0], time.monotonic()
+                    where = self._nudge(current[1])
                 elif quiet > silence + nudge_wait:
                     self.kind, silent = "hang", True
                     break
-            if nudged and len(nudged) == 3 and stream.heard > nudged[2]:
+            if nudged_at is not None and stream.heard > nudged_at:
                 # It spoke again after the NMI: the job goes on.
                 self._note("the port spoke again %.1f s after the NMI\n"
-                           % (stream.heard - nudged[2]))
-                nudged.append("woke")
+                           % (stream.heard - nudged_at))
+                nudged_at = None
             time.sleep(POLL)
         hint = "%s (log: %s)" % (_console_hint(console), self.log_name)
         if not ready:
@@ -655,8 +657,7 @@ class _Boot:
                     used - cpu_at_start, time.monotonic() - current[2])
             if silent:
                 why = "silent for %g s while a job ran, and %g s more after " \
-                    "an NMI; %s" % (silence, nudge_wait,
-                                    nudged[1] if nudged else "")
+                    "an NMI; %s" % (silence, nudge_wait, where)
             else:
                 why = "no result %g s after the time limit" % slack
             self.failure = ("the lab machine stopped answering (%s%s); %s"
