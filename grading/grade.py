@@ -850,11 +850,21 @@ def check_skipped(t, r):
             r.status == CHECK_SKIP_STATUS)
 
 
+def fail_line(b):
+    """A check's first line that starts with FAIL: the failure it found,
+    which a last line ('OK' of a unittest run before it) does not say."""
+    for line in b.decode("utf-8", "backslashreplace").splitlines():
+        if line.startswith("FAIL"):
+            return line
+    return ""
+
+
 def judge_check(r):
     if r.signal is not None:
         return "crashed: %s" % sig_name(r.signal)
     if r.status != 0:
-        hint = last_line(r.stderr) or last_line(r.stdout)
+        hint = (fail_line(r.stdout) or fail_line(r.stderr) or
+                last_line(r.stderr) or last_line(r.stdout))
         why = "exit status %s" % r.status
         return "%s: %s" % (why, hint) if hint else why
     return ""
@@ -930,7 +940,10 @@ def table_row(rep, t, width):
     if rep.verbose and t.result == "FAIL" and t.job is not None:
         env = ["%s=%s" % kv for kv in sorted(t.job.env.items())]
         rep.say("      run: %s" % clean(shlex.join(env + t.job.argv), 300))
-    if rep.verbose and t.result == "FAIL" and t.detail is not None:
+    # A failed project check shows its output's end even without -v: it
+    # runs once, in CI too, and its one-line reason may not be enough.
+    if ((rep.verbose or t.kind == "check") and t.result == "FAIL" and
+            t.detail is not None):
         for label, data in (("stdout", t.detail.stdout), ("stderr", t.detail.stderr)):
             lines = data.decode("utf-8", "backslashreplace").splitlines()
             if not lines:

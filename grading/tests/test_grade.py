@@ -808,9 +808,21 @@ timeout = 10
 [check.slow]
 command = sleep 100
 timeout = 1
+
+[check.after-ok]
+command = echo OK >&2; echo 'ok a'; echo "FAIL b differs"; echo 'FAIL c'; exit 1
+timeout = 10
 """)
         run = self.grade("--all", "--runner", "host")
         self.assertEqual(run.status, 1)
+        # A check's own FAIL line is its reason, not stderr's last line
+        # (a unittest run's 'OK' before the command that failed); the end
+        # of its output is shown below its row, without -v.
+        self.assertEqual(run.row("check.after-ok"), ("-", "FAIL", "exit status 1: "
+                         "FAIL b differs"))
+        at = run.lines.index(next(l for l in run.lines if "check.after-ok" in l and "FAIL" in l))
+        self.assertEqual([l.strip() for l in run.lines[at + 1:at + 7]],
+                         ["stdout:", "ok a", "FAIL b differs", "FAIL c", "stderr:", "OK"])
         self.assertEqual(run.row("check.ok"), ("-", "PASS", ""))
         self.assertEqual(run.row("check.fails"), ("-", "FAIL", "exit status 3: "
                          "stages: labs/02-second/src/x.c differs"))
@@ -826,14 +838,15 @@ timeout = 1
         self.assertIn("Regression: lab 01's tests, run again (no points)", run.lines)
         self.assertIn("Regression: 1 passed, 0 failed", run.lines)
         self.assertIn("Score: 11/12 (all labs)", run.lines)
-        self.assertEqual(self.closing(run), "5 passed, 3 failed")
+        self.assertEqual(self.closing(run), "5 passed, 4 failed")
         j = run.json
         self.assertEqual(j["score"], 11)
         self.assertEqual([(t["name"], t["extra_data"]["lab"]) for t in j["tests"]],
                          [("guest.hello", 1), ("unit.bad", 1), ("unit.good", 2),
                           ("guest.hello", 2), ("unit.good", "final"),
                           ("check.ok", "project"),
-                          ("check.fails", "project"), ("check.slow", "project")])
+                          ("check.fails", "project"), ("check.slow", "project"),
+                          ("check.after-ok", "project")])
         self.assertEqual(run.test("check.fails")["max_score"], 0)
         hello2 = [t for t in j["tests"] if t["name"] == "guest.hello"][1]
         self.assertEqual((hello2["score"], hello2["max_score"]), (0, 0))
