@@ -1155,6 +1155,29 @@ def grade_checks(rep, checks, root, opts, width):
         lane.join(5)
 
 
+def keep_check_logs(checks, folder):
+    """Each project check's whole output in folder/NAME.log (the last run's
+    only): what a passed check printed, such as its own timings, and all
+    of a failed one's, beyond the lines shown below its row."""
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+        for t in checks:
+            r = t.detail
+            if r is None:
+                continue
+            with open(os.path.join(folder, t.name + ".log"), "wb") as f:
+                f.write(b"$ %s\n%s: %s, %.1f s\n--- stdout\n" % (
+                    t.command.encode(),
+                    t.name.encode(), t.result.encode(), r.seconds))
+                f.write(r.stdout)
+                f.write(b"--- stderr\n")
+                f.write(r.stderr)
+    except OSError as e:
+        print("grade.py: could not keep the checks' logs in %s: %s" % (folder, e),
+              file=sys.stderr)
+
+
 def in_order(lab):
     """The lab's own tests, then the earlier labs' (regression)."""
     return ([t for t in lab.tests if not t.regression] +
@@ -1452,6 +1475,7 @@ def main(argv=None):
         finally:
             del os.environ["VMMLAB_GRADED"]
             shutil.rmtree(shared, ignore_errors=True)
+        keep_check_logs(checks, os.path.join(os.path.dirname(json_path), "checks"))
 
     graded = [t for lab in labs for t in lab.tests]
     rep.say()

@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grade as grader  # noqa: E402
@@ -85,6 +86,7 @@ def build(root, stage, lab, what):
     if os.path.isfile(os.path.join(root, "guests", "Makefile")):
         dirs.append("guests")
     dirs.append(stage.path)
+    t0 = time.monotonic()
     for d in dirs:
         try:
             r = subprocess.run(["make", "-j%d" % (os.cpu_count() or 1),
@@ -112,8 +114,8 @@ def build(root, stage, lab, what):
             for l in warnings[:10]:
                 say("             | " + l)
             return False
-    say("  %-10s built without warnings (make -C %s)"
-        % (what, " and -C ".join(dirs)))
+    say("  %-10s built without warnings (make -C %s) in %.1f s"
+        % (what, " and -C ".join(dirs), time.monotonic() - t0))
     return True
 
 
@@ -178,6 +180,7 @@ def grade(root, stage, lab, what, tmp):
     cmd = [sys.executable, "grading/grade.py", "--lab", str(stage.number),
            "--json", out]
     limit = grade_timeout(root, stage)
+    t0 = time.monotonic()
     try:
         r = subprocess.run(cmd, cwd=root, capture_output=True, timeout=limit)
     except subprocess.TimeoutExpired:
@@ -204,6 +207,7 @@ def grade(root, stage, lab, what, tmp):
     runner = [l for l in lines if l.startswith("runner:")]
     if runner:
         say("  %-10s %s" % (what, runner[0]))
+    say("  %-10s graded in %.1f s" % (what, time.monotonic() - t0))
     m = CLOSING_RE.match(lines[-1]) if lines else None
     want = (results.count("passed"), results.count("failed"),
             results.count("skipped"))

@@ -51,6 +51,7 @@ class Run:
         self.err = proc.stderr
         self.seconds = seconds
         self.lines = self.out.splitlines()
+        self.json_path = json_path
         self.json = None
         if os.path.exists(json_path):
             with open(json_path) as f:
@@ -823,6 +824,15 @@ timeout = 10
         at = run.lines.index(next(l for l in run.lines if "check.after-ok" in l and "FAIL" in l))
         self.assertEqual([l.strip() for l in run.lines[at + 1:at + 7]],
                          ["stdout:", "ok a", "FAIL b differs", "FAIL c", "stderr:", "OK"])
+        # Every check's whole output is kept beside results.json.
+        with open(os.path.join(os.path.dirname(run.json_path), "checks",
+                               "check.after-ok.log"), encoding="utf-8") as f:
+            log = f.read()
+        self.assertIn("check.after-ok: FAIL", log)
+        self.assertIn("ok a\nFAIL b differs\nFAIL c\n--- stderr\nOK\n", log)
+        with open(os.path.join(os.path.dirname(run.json_path), "checks",
+                               "check.ok.log"), encoding="utf-8") as f:
+            self.assertIn("check.ok: PASS", f.read())
         self.assertEqual(run.row("check.ok"), ("-", "PASS", ""))
         self.assertEqual(run.row("check.fails"), ("-", "FAIL", "exit status 3: "
                          "stages: labs/02-second/src/x.c differs"))
