@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import shlex
 import signal
 import shutil
@@ -138,6 +139,7 @@ class Test:
     job: Optional[Job] = None
     seconds: float = 0.0        # wall time of its run (in the lab machine: its job's)
     ran: str = ""               # where it ran: "host" or "qemu"
+    cpu: Optional[float] = None  # project checks: CPU seconds, children included
 
 
 @dataclass
@@ -1086,7 +1088,17 @@ def side_lane(conn, root, opts):
         job = conn.recv()
         if job is None:
             return
-        conn.send(host_runner.run_job(job, root, opts))
+        before = children_cpu()
+        r = host_runner.run_job(job, root, opts)
+        conn.send((r, children_cpu() - before))
+
+
+def children_cpu():
+    """CPU seconds (user and system) of this process's children that have
+    ended, with the descendants they waited for: around one check at a
+    time in a lane, that check's CPU time, lab machines included."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def grade_checks(rep, checks, root, opts, width):
@@ -1121,7 +1133,8 @@ def grade_checks(rep, checks, root, opts, width):
                 t.job = make_job(t, None)
                 try:
                     conn.send(t.job)
-                    judge_on_host(t, conn.recv())
+                    r, t.cpu = conn.recv()
+                    judge_on_host(t, r)
                 except Exception as e:      # a failed row, never a hang
                     t.result, t.reason = "FAIL", clean(
                         "the grader's second lane failed: %s" % (
@@ -1141,7 +1154,9 @@ def grade_checks(rep, checks, root, opts, width):
     for t in checks:
         if t.parallel:
             continue
+        before = children_cpu()
         run_on_host(t, None, root, opts)
+        t.cpu = children_cpu() - before
         with done:
             t.ran = "host"
             flush()
@@ -1254,7 +1269,8 @@ def time_items(labs, checks):
                 label, lab.batch_jobs)))
         items += [(t.seconds, "%s %s" % (label, t.name))
                   for t in lab.tests if t.ran == "host"]
-    items += [(t.seconds, t.name) for t in checks]
+    items += [(t.seconds, t.name if t.cpu is None else "%s (CPU %s)" % (
+        t.name, fmt_secs(t.cpu))) for t in checks]
     return sorted(items, key=lambda x: -x[0])
 
 

@@ -884,11 +884,14 @@ timeout = 10
 command = cp -r "$VMMLAB_GRADED" seen && echo "$VMMLAB_GRADED" > seen/where
 [check.nap]
 command = sleep 1.2
+[check.burn]
+command = timeout 0.8 sh -c 'while :; do :; done' || true
+parallel = yes
 """)
         start = time.time()
         run = self.grade("--all", "--runner", "host",
                          env={"VMMLAB_CHECK_START": "%f" % (start - 100)})
-        self.assertEqual(self.closing(run), "4 passed, 0 failed", run.out)
+        self.assertEqual(run.lines[-1:], ["5 passed, 0 failed"], run.out + run.err)
         secs = {t["name"]: t["extra_data"]["seconds"] for t in run.json["tests"]}
         self.assertGreaterEqual(secs["check.nap"], 1.2)
         self.assertLess(secs["check.share"], secs["check.nap"])
@@ -898,7 +901,12 @@ command = sleep 1.2
         self.assertRegex(t[0], r"^Time: 10\d s wall \(build 10\d s, labs "
                          r"[0-9.]+ s, project checks [0-9.]+ s\)$")
         i = run.lines.index(t[0])
-        self.assertRegex(run.lines[i + 1], r"^Slowest: check\.nap 1\.\d s, ")
+        self.assertRegex(run.lines[i + 1], r"^Slowest: check\.nap \(CPU 0\.[0-2] s\) 1\.\d s, ")
+        # A check's CPU time counts its grandchildren (a lane's checks
+        # run one at a time), here in the side lane.
+        burn = re.search(r"check\.burn \(CPU ([0-9.]+) s\)", run.lines[i + 1])
+        self.assertTrue(burn, run.lines[i + 1])
+        self.assertGreaterEqual(float(burn.group(1)), 0.5)
         self.assertEqual(i + 3, len(run.lines))
         with open(os.path.join(seen, "lab-01.json")) as f:
             shared = json.load(f)
