@@ -21,7 +21,13 @@
 
 #define VECTOR_NMI	2
 #define LINE		11
-#define POLLS		100000
+/*
+ * How many ICR reads a wait for an NMI lasts at most. An NMI that comes
+ * comes within a few (each read is an exit, and the VMM injects before the
+ * next entry); 20000 exits take about a second in a nested KVM under TCG,
+ * where a VMM that never delivers should not cost more.
+ */
+#define POLLS		20000
 
 static volatile unsigned int nmis;
 static volatile unsigned int nmis_in_handler = ~0u;

@@ -26,6 +26,8 @@
 #include "irq.h"
 #include "lapic.h"
 #include "platform.h"
+/* Update-ended interrupts come a second apart. */
+#define IRQ_WAIT_MS	5000
 #include "trap.h"
 
 #define RTC_INDEX	0x70

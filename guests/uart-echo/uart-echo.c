@@ -38,7 +38,7 @@
  * instead of at the test's time limit. Longer than IRQ_WAIT_MS: the
  * host's side, not only the VMM, must run meanwhile.
  */
-#define HOST_WAIT_MS	10000
+#define HOST_WAIT_MS	5000
 
 static volatile uint8_t ring[RING];
 static volatile unsigned int head, tail;	/* written by handler / main */
