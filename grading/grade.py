@@ -1175,8 +1175,13 @@ def keep_check_logs(checks, folder):
     only): what a passed check printed, such as its own timings, and all
     of a failed one's, beyond the lines shown below its row."""
     try:
-        shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder, exist_ok=True)
+        # Only our own logs of checks no longer listed go: the folder is
+        # beside --json's file, wherever the user put it.
+        mine = {t.name + ".log" for t in checks}
+        for name in os.listdir(folder):
+            if name.startswith("check.") and name.endswith(".log") and name not in mine:
+                os.remove(os.path.join(folder, name))
         for t in checks:
             r = t.detail
             if r is None:

@@ -833,6 +833,14 @@ timeout = 10
         with open(os.path.join(os.path.dirname(run.json_path), "checks",
                                "check.ok.log"), encoding="utf-8") as f:
             self.assertIn("check.ok: PASS", f.read())
+        # The next run keeps nothing of a check no longer listed, and
+        # nothing in that folder that is not a check's log.
+        checks = os.path.join(os.path.dirname(run.json_path), "checks")
+        fakes.write(os.path.join(checks, "notes.txt"), "mine\n")
+        fakes.write(os.path.join(self.root, "grading", "project.ini"),
+                    "[check.ok]\ncommand = test -d labs\n")
+        self.grade("--all", "--runner", "host")
+        self.assertEqual(sorted(os.listdir(checks)), ["check.ok.log", "notes.txt"])
         self.assertEqual(run.row("check.ok"), ("-", "PASS", ""))
         self.assertEqual(run.row("check.fails"), ("-", "FAIL", "exit status 3: "
                          "stages: labs/02-second/src/x.c differs"))
