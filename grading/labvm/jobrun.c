@@ -23,16 +23,6 @@
  *
  * jobrun is a child subreaper, so everything the job forks, daemons
  * included, stays its descendant and can be found and killed afterwards.
- *
- * The results port is a 16550 that Linux's 8250 driver feeds from the
- * THRE interrupt. Under a nested KVM in QEMU's TCG that interrupt is now
- * and then never taken, and what is queued waits forever: the host sees a
- * silent port and takes the machine for frozen, while it is only its
- * transmitter that stopped. A thread of jobrun (kick_tx) watches the
- * port's output queue and, when it has not moved for KICK_MS twice over,
- * stops and restarts output (TCOOFF, TCOON): the driver clears and sets
- * IER.THRI, and a 16550 whose THR is empty raises THRE again. Each kick
- * is said on the kernel console.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -40,12 +30,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -58,7 +46,6 @@
 #define KILL_TRIES	200		/* 10 ms apart */
 #define KILL_GRACE_MS	5000		/* a job not gone this long after SIGKILL */
 #define ALIVE_MS	1000		/* "=alive N" this often while a job runs */
-#define KICK_MS		250		/* the results port's queue sampled this often */
 
 struct buf {
 	char *data;
@@ -405,53 +392,6 @@ static void unkillable(pid_t pid, struct outcome *o)
 	}
 }
 
-static void say_kmsg(const char *line)
-{
-	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		ssize_t n = write(fd, line, strlen(line));
-
-		(void)n;
-		close(fd);
-	}
-}
-
-/*
- * The results port's transmitter, restarted whenever its output queue has
- * bytes and has not shrunk in two samples KICK_MS apart (see the top of
- * the file). A kick when nothing was lost costs one more THRE interrupt.
- */
-static void *kick_tx(void *unused)
-{
-	int last = -1, still = 0, kicks = 0;
-	struct timespec nap = { 0, KICK_MS * 1000000L };
-
-	(void)unused;
-	for (;;) {
-		int queued;
-
-		nanosleep(&nap, NULL);
-		if (ioctl(1, TIOCOUTQ, &queued) < 0)
-			return NULL;
-		still = queued > 0 && queued >= last ? still + 1 : 0;
-		last = queued;
-		if (still < 2)
-			continue;
-		tcflow(1, TCOOFF);
-		tcflow(1, TCOON);
-		still = 0;
-		if (++kicks <= 10) {
-			char line[128];
-
-			snprintf(line, sizeof(line), "<3>jobrun: the results port "
-				 "stood still with %d bytes queued: output restarted "
-				 "(kick %d)\n", queued, kicks);
-			say_kmsg(line);
-		}
-	}
-}
-
 static void alive(const struct job *job)
 {
 	printf("=alive %s\n", job->number);
@@ -637,12 +577,6 @@ int main(int argc, char **argv)
 		}
 	}
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	if (isatty(1)) {
-		pthread_t kicker;
-
-		if (pthread_create(&kicker, NULL, kick_tx, NULL) == 0)
-			pthread_detach(kicker);
-	}
 	load_job(&job, argv[1]);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
 		die("PR_SET_CHILD_SUBREAPER");
