@@ -54,6 +54,17 @@ static inline void irqdev_pulse(unsigned int n)
 	irqdev_line(n, 0);
 }
 
+/*
+ * The watchdog's bound for a wait for what comes at once on a platform
+ * that works (irq_wait() in trap.h, a UART's loopback byte): within
+ * milliseconds, so 2 s is hundreds of times more than any needs, and a
+ * VMM that never delivers fails in 2 s. A guest whose events are rarer
+ * defines a longer one before its first include of this file.
+ */
+#ifndef IRQ_WAIT_MS
+#define IRQ_WAIT_MS	2000
+#endif
+
 static inline void irqdev_watchdog(unsigned int ms)
 {
 	outl(IRQDEV_WATCHDOG_PORT, ms);

@@ -45,17 +45,6 @@ static inline void irq_disable(void)
 }
 
 /*
- * The longest a wait may go without an interrupt: the interrupts these
- * guests wait for come within milliseconds (a line the guest raised, a
- * timer of a few ms), so 2 s is hundreds of times more than any needs,
- * and a VMM that never delivers fails in 2 s. A guest whose interrupts
- * are rarer defines a longer one before including this file.
- */
-#ifndef IRQ_WAIT_MS
-#define IRQ_WAIT_MS	2000
-#endif
-
-/*
  * Wait with interrupts enabled until *count reaches n, halting in between;
  * returns with interrupts disabled. The count is tested with IF = 0, and
  * STI's one-instruction shadow keeps the interrupt from slipping in

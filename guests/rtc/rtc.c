@@ -20,14 +20,14 @@
  * reading C in the handler lets the line go. The PC's century byte
  * (CMOS 0x32) is written with the time, as QEMU needs it for the year.
  */
+/* Update-ended interrupts come a second apart (platform.h). */
+#define IRQ_WAIT_MS	5000
 #include "check.h"
 #include "console.h"
 #include "ioapic.h"
 #include "irq.h"
 #include "lapic.h"
 #include "platform.h"
-/* Update-ended interrupts come a second apart. */
-#define IRQ_WAIT_MS	5000
 #include "trap.h"
 
 #define RTC_INDEX	0x70
