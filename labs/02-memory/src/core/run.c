@@ -374,6 +374,8 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 	const char *name = exit_reason_name(run->exit_reason);
 	int pad = 9 - (int)strlen(name);
 
+	/* The line is written in pieces: keep other threads' lines out of it. */
+	flockfile(out);
 	fprintf(out, "trace %6llu %s", (unsigned long long)vcpu->nr_exits, name);
 	if (pad < 0)
 		pad = 0;
@@ -406,6 +408,7 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 		break;
 	}
 	fputc('\n', out);
+	funlockfile(out);
 }
 
 /*

@@ -399,6 +399,8 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 	const char *name = exit_reason_name(run->exit_reason);
 	int pad = 9 - (int)strlen(name);
 
+	/* The line is written in pieces: keep other threads' lines out of it. */
+	flockfile(out);
 	fprintf(out, "trace cpu%u %6llu %s", vcpu->index,
 		(unsigned long long)vcpu->nr_exits, name);
 	if (pad < 0)
@@ -440,6 +442,7 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 		break;
 	}
 	fputc('\n', out);
+	funlockfile(out);
 }
 
 /*

@@ -416,6 +416,8 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 	const char *name = exit_reason_name(run->exit_reason);
 	int pad = 9 - (int)strlen(name);
 
+	/* The line is written in pieces: keep other threads' lines out of it. */
+	flockfile(out);
 	/* @@ ..02 */
 	fprintf(out, "trace %6llu %s", (unsigned long long)vcpu->nr_exits, name);
 	/* @@ else */
@@ -463,6 +465,7 @@ static void vcpu_trace(struct vcpu *vcpu, FILE *out)
 	/* @@ end */
 	}
 	fputc('\n', out);
+	funlockfile(out);
 }
 
 /* @@ ..02 */

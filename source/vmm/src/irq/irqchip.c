@@ -40,11 +40,14 @@ void irqchip_trace(struct irqchip *ic, const char *fmt, ...)
 
 	if (!ic || !ic->trace)
 		return;
+	/* One line, whole: another thread's trace waits for the newline. */
+	flockfile(stderr);
 	va_start(ap, fmt);
 	fprintf(stderr, "trace irq ");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+	funlockfile(stderr);
 }
 
 /* The models' complaints: "vmm: pic: ... (logged once)". */
