@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import List, Optional
 
 GRADER_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -156,6 +156,9 @@ class Lab:
     seconds: float = 0.0        # wall time of grading it
     batch: float = 0.0          # wall time of its lab machine batch (boots included)
     batch_jobs: int = 0
+    # {test name: JobResult}: its lab machine tests' results, when they
+    # ran in one batch with other labs' (prefetch_lab_machine())
+    prefetched: Optional[dict] = None
 
 
 @dataclass
@@ -1009,9 +1012,10 @@ def failed_list(rep, labs, checks):
         rep.say("  " + row)
 
 
-def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
-    """Run and print the tests of one lab (or the project checks) in order;
-    boundary = (i, f): call f() before printing tests[i]."""
+def plan_tests(tests, lab, choice, root):
+    """Where each test runs: [(test, "host", "qemu" or None)]. A test that
+    cannot run is settled here: SKIP with the reason, or FAIL when a file
+    it needs is missing (where None)."""
     plan = []
     for t in tests:
         where, skip = target(t, choice)
@@ -1025,8 +1029,40 @@ def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
                 t.result, t.reason = "FAIL", clean(missing)
                 where = None
         plan.append((t, where))
+    return plan
 
-    qemu_results = None
+
+def prefetch_lab_machine(labs, choice, root, opts):
+    """The lab machine tests of every lab in one batch, before any lab is
+    graded: the lanes stay busy to the end (one lab's long tests beside
+    another's short ones), and each lane boots once, not once per lab.
+    Each lab's grading then takes its results from lab.prefetched.
+    Returns (seconds, jobs); (0, 0) when fewer than two labs have such
+    tests, which then run as before, one batch per lab."""
+    jobs, owner = [], {}
+    for lab in labs:
+        for t, where in plan_tests(in_order(lab), lab, choice, root):
+            if where == "qemu":
+                t.job = make_job(t, lab)
+                name = "%s/%s" % (os.path.basename(lab.rel), t.name)
+                owner[name] = (lab, t.name)
+                jobs.append(replace(t.job, name=name))
+    if len({id(lab) for lab, _ in owner.values()}) < 2:
+        return 0.0, 0
+    t0 = time.monotonic()
+    got = run_qemu_bounded(choice.qemu, jobs, root, opts)
+    for name, (lab, test) in owner.items():
+        if lab.prefetched is None:
+            lab.prefetched = {}
+        lab.prefetched[test] = replace(got[name], name=test)
+    return time.monotonic() - t0, len(jobs)
+
+
+def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
+    """Run and print the tests of one lab (or the project checks) in order;
+    boundary = (i, f): call f() before printing tests[i]."""
+    plan = plan_tests(tests, lab, choice, root)
+    qemu_results = lab.prefetched if lab else None
     hints = lab.hints if lab else []
     for i, (t, where) in enumerate(plan):
         if boundary and i == boundary[0]:
@@ -1262,11 +1298,14 @@ def fmt_secs(x):
     return "%.0f s" % x if x >= 9.5 else "%.1f s" % x
 
 
-def time_items(labs, checks):
+def time_items(labs, checks, shared_batch=(0.0, 0)):
     """(seconds, label) of what took time, without counting anything
     twice: each host-run test or check, and each lab's lab machine batch
     (boots included) as one item."""
     items = []
+    if shared_batch[1]:
+        items.append((shared_batch[0], "every lab's lab machine batch (%d jobs)"
+                      % shared_batch[1]))
     for lab in labs:
         label = "lab %02d" % lab.number if isinstance(lab.number, int) else "final"
         if lab.batch_jobs:
@@ -1279,7 +1318,8 @@ def time_items(labs, checks):
     return sorted(items, key=lambda x: -x[0])
 
 
-def time_summary(rep, labs, checks, grading, start, many, checks_wall=0.0):
+def time_summary(rep, labs, checks, grading, start, many, checks_wall=0.0,
+                 shared_batch=(0.0, 0)):
     """The wall time and where it went: one line, then the slowest
     items (TIMES=1 or -v: each lab, and more of them). start: when make
     check began (VMMLAB_CHECK_START, seconds since the epoch), so that
@@ -1294,16 +1334,24 @@ def time_summary(rep, labs, checks, grading, start, many, checks_wall=0.0):
     except ValueError:
         pass
     if checks:
-        parts.append("labs %s" % fmt_secs(sum(lab.seconds for lab in labs)))
+        parts.append("labs %s" % fmt_secs(sum(lab.seconds for lab in labs)
+                                          + shared_batch[0]))
         parts.append("project checks %s" % fmt_secs(checks_wall))
     rep.say("Time: %s wall%s" % (fmt_secs(total),
                                  " (%s)" % ", ".join(parts) if parts else ""))
     if many:
+        if shared_batch[1]:
+            rep.say("  every lab's lab machine batch: %s (%d jobs)" % (
+                fmt_secs(shared_batch[0]), shared_batch[1]))
         for lab in labs:
             label = "lab %02d" % lab.number if isinstance(lab.number, int) else "final"
+            if lab.prefetched is not None:
+                rep.say("  %s: %s, its lab machine tests in that batch" % (
+                    label, fmt_secs(lab.seconds)))
+                continue
             rep.say("  %s: %s, of which lab machine batch %s (%d jobs)" % (
                 label, fmt_secs(lab.seconds), fmt_secs(lab.batch), lab.batch_jobs))
-    items = time_items(labs, checks)[:15 if many else 5]
+    items = time_items(labs, checks, shared_batch)[:15 if many else 5]
     if items:
         rep.say("Slowest: " + ", ".join("%s %s" % (name, fmt_secs(s))
                                         for s, name in items))
@@ -1376,6 +1424,35 @@ def share_results(rep, labs):
     return d
 
 
+def graded_results(lab):
+    """This very lab's results from the make check that runs the caller
+    (share_results(), named by VMMLAB_GRADED): {test name: test as in
+    results.json} when what was graded there has the lab's fingerprint,
+    else None. A check that would run the reference's tests again (the
+    handout check, wrong.py, mutate.py) takes them from here."""
+    d = os.environ.get("VMMLAB_GRADED", "")
+    if not d:
+        return None
+    name = "lab-%s.json" % ("%02d" % lab.number if isinstance(lab.number, int)
+                            else lab.number)
+    try:
+        with open(os.path.join(d, name), encoding="utf-8") as f:
+            data = json.load(f)
+        if (os.path.realpath(data.get("root") or "/nonexistent")
+                != os.path.realpath(lab.root) or data.get("lab") != lab.number
+                or data.get("fingerprint") != fingerprint(lab)):
+            return None
+        return {t["name"]: t for t in data["tests"]}
+    except (OSError, ValueError, KeyError, TypeError, ConfigError):
+        return None
+
+
+def passed_there(results, name):
+    """Whether graded_results() says test `name` passed."""
+    t = (results or {}).get(name)
+    return bool(t) and (t.get("extra_data") or {}).get("result") == "passed"
+
+
 def write_json(path, data):
     d = os.path.dirname(os.path.abspath(path))
     try:
@@ -1415,6 +1492,12 @@ def parse_args(argv):
     p.add_argument("--own", action="store_true",
                    help="run only each lab's own tests, not the earlier labs' "
                         "(regression): for a run that grades every lab anyway")
+    p.add_argument("--own-but-newest", action="store_true",
+                   help="with --all: as --own, but the newest lab (final/, else "
+                        "the last) keeps its whole list, so that its VMM runs "
+                        "every lab's tests")
+    p.add_argument("--no-checks", action="store_true",
+                   help="with --all: the labs only, not the project checks")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="show the output of failed tests")
     return p.parse_args(argv)
@@ -1437,18 +1520,23 @@ def main(argv=None):
 
     # Load every test list before running anything, so that a bad one
     # stops the run at once.
+    if (args.own_but_newest or args.no_checks) and not args.all:
+        raise ConfigError("--%s needs --all" % (
+            "own-but-newest" if args.own_but_newest else "no-checks"))
+    if args.own and args.own_but_newest:
+        raise ConfigError("--own or --own-but-newest, not both")
     if args.all:
         found = find_labs(root)
         if not found:
             raise ConfigError("no labs with tests/grade.ini under %s" % os.path.join(root, "labs"))
         labs = [load_lab(root, n, p, args.build) for n, p in found]
-        checks = load_checks(root)
+        checks = [] if args.no_checks else load_checks(root)
     else:
         n, p = find_lab(root, args.lab.strip())
         labs = [load_lab(root, n, p, args.build)]
         checks = []
-    if args.own:
-        for lab in labs:
+    if args.own or args.own_but_newest:
+        for lab in labs[:-1] if args.own_but_newest else labs:
             lab.tests = [t for t in lab.tests if not t.regression]
     json_path = args.json or os.path.join(root, "grading", "out", "results.json")
     if not args.timeout_scale >= 1:
@@ -1478,6 +1566,12 @@ def main(argv=None):
     else:
         rep.say("runner: none (%s): guest tests will be SKIPPED" % choice.why)
 
+    shared_batch = (0.0, 0)
+    if len(labs) > 1 and choice.qemu is not None:
+        shared_batch = prefetch_lab_machine(labs, choice, root, opts)
+        if shared_batch[1]:
+            rep.say("lab machine: every lab's guest tests in one batch, %d jobs "
+                    "in %s" % (shared_batch[1], fmt_secs(shared_batch[0])))
     for lab in labs:
         rep.say()
         if args.all:
@@ -1505,7 +1599,7 @@ def main(argv=None):
     times = os.environ.get("TIMES", "").strip()
     time_summary(rep, labs, checks, time.monotonic() - started, check_start,
                  args.verbose or times not in ("", "0"),
-                 checks_wall if checks else 0.0)
+                 checks_wall if checks else 0.0, shared_batch)
     skip_banner(rep, everything)
     failed_list(rep, labs, checks)
     passed = sum(t.result == "PASS" for t in everything)

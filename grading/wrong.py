@@ -313,6 +313,7 @@ def guest_round(run, lab, pending, tests, args):
                 continue
             batch.append((p, t))
             ref[n] = t
+    ref = mutate.reference_to_run(lab, ref)
     batch += [(None, t) for t in ref.values()]
     results = run.run_batch(batch, choice, run.ref_vmm)
     for n, t in ref.items():

@@ -941,9 +941,28 @@ parallel = yes
         import grade
         lab = grade.load_lab(self.root, 1, os.path.join(self.root, "labs", "01-first"))
         self.assertEqual(grade.fingerprint(lab), shared["fingerprint"])
-        with open(os.path.join(self.root, lab.vmm), "a") as f:
-            f.write("# another build\n")
-        self.assertNotEqual(grade.fingerprint(lab), shared["fingerprint"])
+        # What the checks that would run the reference again (wrong.py,
+        # mutate.py, the handout check) read: its results while the
+        # fingerprint holds, none without VMMLAB_GRADED or after a change.
+        old = os.environ.get("VMMLAB_GRADED")
+        try:
+            os.environ.pop("VMMLAB_GRADED", None)
+            self.assertIsNone(grade.graded_results(lab))
+            os.environ["VMMLAB_GRADED"] = seen
+            done = grade.graded_results(lab)
+            self.assertEqual(sorted(done), ["guest.hello", "unit.good"])
+            self.assertTrue(grade.passed_there(done, "guest.hello"))
+            self.assertFalse(grade.passed_there(done, "guest.other"))
+            done["guest.hello"]["extra_data"]["result"] = "failed"
+            self.assertFalse(grade.passed_there(done, "guest.hello"))
+            with open(os.path.join(self.root, lab.vmm), "a") as f:
+                f.write("# another build\n")
+            self.assertNotEqual(grade.fingerprint(lab), shared["fingerprint"])
+            self.assertIsNone(grade.graded_results(lab))
+        finally:
+            os.environ.pop("VMMLAB_GRADED", None)
+            if old is not None:
+                os.environ["VMMLAB_GRADED"] = old
         # TIMES=1: each lab's time and its lab machine batch too.
         run = self.grade("--all", "--runner", "host", env={"TIMES": "1"})
         self.assertIn("  lab 01: ", run.out)
@@ -1046,6 +1065,41 @@ class TestRegression(GraderCase):
                          ["unit.good", "unit.bad", "guest.hello", "guest.old"])
         self.assertEqual(run.test("guest.old")["max_score"], 0)
         self.assertEqual(run.test("unit.good")["max_score"], 4)
+
+    def test_own_but_newest(self):
+        # The sanitizer run's choice: each lab its own tests, the newest
+        # its whole list (lab 01's tests on lab 02's VMM too), and with
+        # --no-checks not the project checks (one that would fail).
+        fakes.make_lab(self.root, "01-first", LAB_HEAD + """
+            [guest.hello]
+            points = 6
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            """)
+        self.lab2(HELLO)
+        fakes.write(os.path.join(self.root, "grading", "project.ini"),
+                    "[check.fails]\ncommand = false\n")
+        run = self.grade("--all", "--runner", "host", "--no-checks",
+                         "--own-but-newest")
+        self.assertEqual([(t["name"], t["extra_data"]["lab"],
+                           t["extra_data"].get("regression"))
+                          for t in run.json["tests"]],
+                         [("guest.hello", 1, None), ("unit.good", 2, None),
+                          ("unit.bad", 2, None), ("guest.hello", 2, 1),
+                          ("guest.old", 2, 1)])
+        self.assertNotIn("check.fails", run.out)
+        self.assertEqual(self.closing(run), "4 passed, 1 failed")
+        # Both need --all, and --own is the other choice.
+        for bad, why in ((["--lab", "2", "--no-checks"], "--no-checks needs --all"),
+                         (["--lab", "2", "--own-but-newest"],
+                          "--own-but-newest needs --all"),
+                         (["--all", "--own", "--own-but-newest"],
+                          "--own or --own-but-newest, not both")):
+            run = self.grade(*bad, "--runner", "host")
+            self.assertEqual(run.status, 2, bad)
+            self.assertIn("grade.py: " + why, run.err)
 
     def test_own_leaves_the_regression_out(self):
         # The regression test would fail (Hallo): --own does not run it.
@@ -1317,6 +1371,57 @@ class TestLabMachine(GraderCase):
             "cli.bad-option": ("PASS", ""),
             "guest.exit": ("FAIL", "the lab machine returned no result"),
         })
+
+    def test_labs_share_one_batch(self):
+        # Two labs with the same test names: one batch, each job named by
+        # its lab, each result back to its own lab's test.
+        first = self.lab()
+        fakes.make_lab(self.root, "02-fake", LAB_HEAD.replace("number = 1", "number = 2") + """
+            [guest.hello]
+            lab = 1
+            points = 2
+            guest = hello.bin
+            args = --mem 16M
+            status = 0
+            transcript = hello/expected.txt
+            """)
+        second = grade.load_lab(self.root, 2, os.path.join(self.root, "labs", "02-fake"))
+
+        def answer(job):
+            if job.name == "01-fake/guest.hello":
+                return grade.JobResult(job.name, 0, None, HELLO_TXT.encode(), b"")
+            if job.name == "01-fake/guest.exit":
+                return grade.JobResult(job.name, 3, None, b"", b"")
+            if job.name == "02-fake/guest.hello":
+                return grade.JobResult(job.name, 0, None, b"Hallo\n", b"")
+            return None
+        machine = FakeLabMachine(answer)
+        choice = grade.Choice("qemu", "test", False, "", "", qemu=machine)
+        secs, n = grade.prefetch_lab_machine([first, second], choice, self.root, {})
+        self.assertEqual(n, 3)
+        self.assertGreaterEqual(secs, 0)
+        self.assertEqual(machine.batches, [["01-fake/guest.hello", "01-fake/guest.exit",
+                                            "02-fake/guest.hello"]])
+        out = open(os.devnull, "w")
+        saved, sys.stdout = sys.stdout, out
+        try:
+            for lab in (first, second):
+                grade.grade_tests(grade.Report(), grade.in_order(lab), lab,
+                                  choice, self.root, {}, 20)
+        finally:
+            sys.stdout = saved
+            out.close()
+        self.assertEqual(len(machine.batches), 1)
+        self.assertEqual({t.name: t.result for t in first.tests},
+                         {"unit.good": "PASS", "guest.hello": "PASS",
+                          "cli.bad-option": "PASS", "guest.exit": "PASS"})
+        self.assertEqual([(t.name, t.result) for t in second.tests],
+                         [("guest.hello", "FAIL")])
+        self.assertIn("transcript differs at line 1", second.tests[0].reason)
+        # One lab alone keeps its own batch.
+        self.assertEqual(grade.prefetch_lab_machine([first], choice, self.root, {}),
+                         (0.0, 0))
+        self.assertEqual(len(machine.batches), 1)
 
     def test_needs_probed_in_the_lab_machine(self):
         lab = self.lab()

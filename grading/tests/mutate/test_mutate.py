@@ -145,7 +145,8 @@ class TestGenerate(unittest.TestCase):
 # ---------------------------------------------------------------- a throwaway lab
 
 MAKEFILE = dedent("""
-    CFLAGS = -O1 -Wall -Wextra -Werror
+    CFLAGS ?= -O1
+    override CFLAGS += -Wall -Wextra -Werror
     all: build/vmm build/unit-tests
     build/vmm: src/main.c src/calc.c src/calc.h
     \tmkdir -p build && $(CC) $(CFLAGS) -o $@ src/main.c src/calc.c
