@@ -703,11 +703,12 @@ def leak_check(plan, out_dir):
     """Problems, as 'file:line: ...' strings, if a stubbed exercise's
     reference body shows through anywhere in the written handout."""
     problems = []
+    # Each file of the handout indexed once, as the check compares it.
     handout = {}
     for rel in plan.files:
         text = _read_text(os.path.join(out_dir, rel))
         if text is not None:
-            handout[rel] = text.splitlines()
+            handout[rel] = _Index(text)
     by_lab = collections.defaultdict(list)
     for r in plan.stubbed:
         by_lab[r.lab].append(r)
@@ -759,6 +760,29 @@ def _baseline(plan, lab, in_scope):
     return count
 
 
+class _Index:
+    """One file of the handout: where each normalized line is, and its
+    runs of w consecutive significant lines (for w of 2 and 3)."""
+
+    def __init__(self, text):
+        self.at = collections.defaultdict(list)     # norm(line): [line number]
+        self.sig = []                               # [(line number, norm)]
+        for no, n in enumerate(map(norm, text.splitlines()), 1):
+            self.at[n].append(no)
+            if significant(n):
+                self.sig.append((no, n))
+        self._runs = {}
+
+    def runs(self, w):
+        """{tuple of w significant lines: [index into sig where it starts]}"""
+        if w not in self._runs:
+            d = collections.defaultdict(list)
+            for i in range(len(self.sig) - w + 1):
+                d[tuple(n for _, n in self.sig[i:i + w])].append(i)
+            self._runs[w] = d
+        return self._runs[w]
+
+
 def _leaks_of(r, baseline, handout, in_scope):
     given = set(norm(s) for s in r.statement + r.stub)
     body = [(r.close + 2 + i, norm(l)) for i, l in enumerate(r.body)]
@@ -772,25 +796,24 @@ def _leaks_of(r, baseline, handout, in_scope):
             windows.setdefault(tuple(seq[i:i + w]),
                                (body[i][0], body[i + w - 1][0]))
     problems = []
-    for rel, lines in sorted(handout.items()):
+    for rel, index in sorted(handout.items()):
         if not in_scope(rel):
             continue
-        sig = []
-        for no, l in enumerate(lines, 1):
-            n = norm(l)
-            if n in rare:
-                problems.append("%s:%d: line %d of the reference of EXERCISE "
-                                "%s (%s) is in the handout"
-                                % (rel, no, rare[n], r.key, r.path))
-            if significant(n):
-                sig.append((no, n))
-        for i in range(len(sig) - w + 1 if w >= 2 else 0):
-            key = tuple(n for _, n in sig[i:i + w])
-            if key in windows:
-                problems.append("%s:%d: lines %d-%d of the reference of "
-                                "EXERCISE %s (%s) are in the handout"
-                                % ((rel, sig[i][0]) + windows[key]
-                                   + (r.key, r.path)))
+        hits = sorted((no, n) for n in rare for no in index.at.get(n, ()))
+        for no, n in hits:
+            problems.append("%s:%d: line %d of the reference of EXERCISE "
+                            "%s (%s) is in the handout"
+                            % (rel, no, rare[n], r.key, r.path))
+        if w < 2:
+            continue
+        runs = index.runs(w)
+        starts = sorted(i for key in windows for i in runs.get(key, ()))
+        for i in starts:
+            key = tuple(n for _, n in index.sig[i:i + w])
+            problems.append("%s:%d: lines %d-%d of the reference of "
+                            "EXERCISE %s (%s) are in the handout"
+                            % ((rel, index.sig[i][0]) + windows[key]
+                               + (r.key, r.path)))
     return problems
 
 
