@@ -1032,6 +1032,32 @@ def plan_tests(tests, lab, choice, root):
     return plan
 
 
+# A lab machine job that failed while the machine stood still this long
+# (jobrun's "stall": its timers late by that much) runs once more, alone.
+STALL_RERUN = 1.0
+
+
+def rerun_stalled(pairs, choice, root, opts):
+    """pairs: [(test, its JobResult from the lab machine)]. Each test that
+    failed while its lab machine stood still for STALL_RERUN s or more
+    (a guest's watchdog or clock may have run out for that alone) runs
+    once more, all of them in one batch, and that run's result counts.
+    Returns {test name: JobResult} of the new runs."""
+    again = [(t, r) for t, r in pairs if r.stall >= STALL_RERUN
+             and not probe_skip(t, r) and judge(t, r)]
+    if not again:
+        return {}
+    log = (opts or {}).get("log") or (lambda msg: None)
+    jobs = []
+    for i, (t, r) in enumerate(again):
+        log("lab machine: %s failed while the lab machine stood still for "
+            "%.1f s: run again" % (t.name, r.stall))
+        jobs.append(replace(t.job, name="again-%d/%s" % (i, t.job.name)))
+    got = run_qemu_bounded(choice.qemu, jobs, root, opts)
+    return {t.job.name: replace(got[j.name], name=t.job.name)
+            for (t, _), j in zip(again, jobs)}
+
+
 def prefetch_lab_machine(labs, choice, root, opts):
     """The lab machine tests of every lab in one batch, before any lab is
     graded: the lanes stay busy to the end (one lab's long tests beside
@@ -1043,18 +1069,20 @@ def prefetch_lab_machine(labs, choice, root, opts):
     for lab in labs:
         for t, where in plan_tests(in_order(lab), lab, choice, root):
             if where == "qemu":
-                t.job = make_job(t, lab)
                 name = "%s/%s" % (os.path.basename(lab.rel), t.name)
-                owner[name] = (lab, t.name)
-                jobs.append(replace(t.job, name=name))
+                t.job = replace(make_job(t, lab), name=name)
+                owner[name] = (lab, t)
+                jobs.append(t.job)
     if len({id(lab) for lab, _ in owner.values()}) < 2:
         return 0.0, 0
     t0 = time.monotonic()
     got = run_qemu_bounded(choice.qemu, jobs, root, opts)
-    for name, (lab, test) in owner.items():
+    got.update(rerun_stalled([(t, got[n]) for n, (_, t) in owner.items()],
+                             choice, root, opts))
+    for name, (lab, t) in owner.items():
         if lab.prefetched is None:
             lab.prefetched = {}
-        lab.prefetched[test] = replace(got[name], name=test)
+        lab.prefetched[t.name] = replace(got[name], name=t.name)
     return time.monotonic() - t0, len(jobs)
 
 
@@ -1078,6 +1106,9 @@ def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
                 jobs = [u.job for u, w in plan if w == "qemu"]
                 t0 = time.monotonic()
                 qemu_results = run_qemu_bounded(choice.qemu, jobs, root, opts)
+                qemu_results.update(rerun_stalled(
+                    [(u, qemu_results[u.name]) for u, w in plan if w == "qemu"],
+                    choice, root, opts))
                 if lab:
                     lab.batch = time.monotonic() - t0
                     lab.batch_jobs = len(jobs)

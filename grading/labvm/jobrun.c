@@ -12,6 +12,7 @@
  *	=result N
  *	status exit <n> | status signal <n> | status none
  *	seconds <s.mmm>
+ *	stall <ms>
  *	reason <one line, empty when jobrun did not step in>
  *	stdout <length> <base64>
  *	stderr <length> <base64>
@@ -20,6 +21,10 @@
  * While the job runs, jobrun prints "=alive N" on the same port every
  * ALIVE_MS: the host takes a silent port for a machine that stopped
  * (grading/runners/qemu.py) without waiting for the job's time limit.
+ * "stall" is the most that one of jobrun's waits (poll(2), at most
+ * ALIVE_MS) overslept while the job ran: a lab machine whose timers
+ * stood still for a while, so that a job waiting for one may have failed
+ * for that alone (the grader runs such a job again).
  *
  * jobrun is a child subreaper, so everything the job forks, daemons
  * included, stays its descendant and can be found and killed afterwards.
@@ -65,6 +70,7 @@ struct outcome {
 	int status;		/* exit status, or -1 */
 	int signal;		/* the signal that ended it, or 0 */
 	long ms;
+	long stall_ms;		/* the longest a wait overslept */
 	char reason[512];
 	struct buf out, err;
 	size_t seen;		/* bytes read on both pipes, kept or not */
@@ -449,8 +455,14 @@ static void run(struct job *job, struct outcome *o)
 		}
 		if (wait > beat + ALIVE_MS - now)
 			wait = beat + ALIVE_MS - now;
-		if (poll(fds, 3, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
+		if (wait < 0)
+			wait = 0;
+		i = poll(fds, 3, (int)wait);
+		if (i < 0 && errno != EINTR)
 			die("poll");
+		/* Back later than asked, whatever woke it: stood still. */
+		if (now_ms() - now - wait > o->stall_ms)
+			o->stall_ms = now_ms() - now - wait;
 		for (i = 0; i < 2; i++) {
 			struct buf *b = i ? &o->err : &o->out;
 
@@ -538,6 +550,7 @@ static void report(const struct job *job, const struct outcome *o)
 	else
 		printf("status none\n");
 	printf("seconds %ld.%03ld\n", o->ms / 1000, o->ms % 1000);
+	printf("stall %ld\n", o->stall_ms);
 	for (c = (char *)o->reason; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';

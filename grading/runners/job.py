@@ -30,3 +30,4 @@ class JobResult:
     reason: str = ""          # set when the runner stopped the job or could not run it
     seconds: float = 0.0
     log: str = ""             # lab machine only: its console log of the boot that ran the job
+    stall: float = 0.0        # lab machine only: seconds its timers stood still at worst (jobrun's "stall")

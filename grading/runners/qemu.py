@@ -439,7 +439,8 @@ def _decode_record(name, fields):
                 raise ValueError("%s length" % key)
         return JobResult(name, status, sig, out["stdout"], out["stderr"],
                          fields.get("reason", "").strip(),
-                         float(fields["seconds"]))
+                         float(fields["seconds"]),
+                         stall=int(fields.get("stall", "0")) / 1000.0)
     except (KeyError, ValueError, binascii.Error) as e:
         return "the lab machine sent a garbled result (%s)" % e
 

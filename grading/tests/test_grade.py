@@ -1372,6 +1372,35 @@ class TestLabMachine(GraderCase):
             "guest.exit": ("FAIL", "the lab machine returned no result"),
         })
 
+    def test_failure_in_a_stall_runs_again(self):
+        # guest.exit fails while the lab machine stood still for 2.5 s: it
+        # runs once more, alone, and that run counts. guest.hello fails
+        # too, but its machine stood still for 0.5 s only: it stays failed.
+        def answer(job):
+            if job.name == "guest.hello":
+                return grade.JobResult(job.name, 0, None, b"Hallo\n", b"",
+                                       stall=0.5)
+            if job.name == "guest.exit":
+                return grade.JobResult(job.name, 0, None, b"", b"", stall=2.5)
+            if job.name == "again-0/guest.exit":
+                return grade.JobResult(job.name, 3, None, b"", b"")
+            return None
+        machine = FakeLabMachine(answer)
+        got = self.grade_with(machine)
+        self.assertEqual(machine.batches, [["guest.hello", "guest.exit"],
+                                           ["again-0/guest.exit"]])
+        self.assertEqual(got["guest.exit"], ("PASS", ""))
+        self.assertEqual(got["guest.hello"][0], "FAIL")
+        # A run again that fails again is a failure.
+        machine = FakeLabMachine(lambda job: grade.JobResult(
+            job.name, 0, None, HELLO_TXT.encode() if "hello" in job.name else b"",
+            b"", stall=3.0))
+        got = self.grade_with(machine)
+        self.assertEqual(machine.batches, [["guest.hello", "guest.exit"],
+                                           ["again-0/guest.exit"]])
+        self.assertEqual(got["guest.hello"], ("PASS", ""))
+        self.assertEqual(got["guest.exit"], ("FAIL", "exit status 0, expected 3"))
+
     def test_labs_share_one_batch(self):
         # Two labs with the same test names: one batch, each job named by
         # its lab, each result back to its own lab's test.
@@ -1390,7 +1419,9 @@ class TestLabMachine(GraderCase):
         def answer(job):
             if job.name == "01-fake/guest.hello":
                 return grade.JobResult(job.name, 0, None, HELLO_TXT.encode(), b"")
-            if job.name == "01-fake/guest.exit":
+            if job.name == "01-fake/guest.exit":    # fails in a stall
+                return grade.JobResult(job.name, 0, None, b"", b"", stall=1.5)
+            if job.name == "again-0/01-fake/guest.exit":
                 return grade.JobResult(job.name, 3, None, b"", b"")
             if job.name == "02-fake/guest.hello":
                 return grade.JobResult(job.name, 0, None, b"Hallo\n", b"")
@@ -1401,7 +1432,8 @@ class TestLabMachine(GraderCase):
         self.assertEqual(n, 3)
         self.assertGreaterEqual(secs, 0)
         self.assertEqual(machine.batches, [["01-fake/guest.hello", "01-fake/guest.exit",
-                                            "02-fake/guest.hello"]])
+                                            "02-fake/guest.hello"],
+                                           ["again-0/01-fake/guest.exit"]])
         out = open(os.devnull, "w")
         saved, sys.stdout = sys.stdout, out
         try:
@@ -1411,7 +1443,7 @@ class TestLabMachine(GraderCase):
         finally:
             sys.stdout = saved
             out.close()
-        self.assertEqual(len(machine.batches), 1)
+        self.assertEqual(len(machine.batches), 2)
         self.assertEqual({t.name: t.result for t in first.tests},
                          {"unit.good": "PASS", "guest.hello": "PASS",
                           "cli.bad-option": "PASS", "guest.exit": "PASS"})
@@ -1421,7 +1453,7 @@ class TestLabMachine(GraderCase):
         # One lab alone keeps its own batch.
         self.assertEqual(grade.prefetch_lab_machine([first], choice, self.root, {}),
                          (0.0, 0))
-        self.assertEqual(len(machine.batches), 1)
+        self.assertEqual(len(machine.batches), 2)
 
     def test_needs_probed_in_the_lab_machine(self):
         lab = self.lab()

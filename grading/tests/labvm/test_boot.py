@@ -91,6 +91,9 @@ class OneBatch(unittest.TestCase):
             sh("flood", "yes", output_cap=5000),
             sh("flood-kib", "yes >&2", output_cap=8192),
             sh("signal", "kill -SEGV $$"),
+            # jobrun (the job's parent) made to stand still for 2.5 s, as
+            # a lab machine whose timers stop would: its stall is reported.
+            sh("stall", "kill -STOP $PPID; sleep 2.5; kill -CONT $PPID"),
             # A job that SIGKILL cannot end: it freezes itself with the
             # cgroup v1 freezer (a frozen task sleeps uninterruptibly until
             # thawed, as a task stuck in the kernel would). The next job
@@ -124,6 +127,13 @@ class OneBatch(unittest.TestCase):
 
     def test_one_boot_per_module_options(self):
         self.assertEqual(len(self.boots), 2, self.boots)
+
+    def test_stall(self):
+        # jobrun's waits are at most a second: one overslept by 1.5 s or
+        # more. A job that only sleeps shows next to none.
+        self.assertEqual(self.r["stall"].status, 0)
+        self.assertGreaterEqual(self.r["stall"].stall, 1.0, self.r["stall"])
+        self.assertLess(self.r["status"].stall, 0.5, self.r["status"])
 
     def test_status_and_streams(self):
         r = self.r["status"]

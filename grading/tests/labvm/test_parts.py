@@ -113,6 +113,12 @@ class Records(unittest.TestCase):
         self.assertEqual((r.name, r.status, r.signal, r.stdout, r.stderr,
                           r.reason, r.seconds),
                          ("guest.a", 3, None, b"o\x00\xff", b"", "", 0.25))
+        # How long the machine stood still at worst: 0 from a record
+        # without the line.
+        self.assertEqual(r.stall, 0.0)
+        f = self.fields()
+        f["stall"] = "3250"
+        self.assertEqual(qemu._decode_record("guest.a", f).stall, 3.25)
         f = self.fields()
         f["status"] = "signal 9"
         f["reason"] = "timed out after 2s"
