@@ -26,7 +26,13 @@
  *                      bytes (default 1) have come, read nothing for
  *                      --fifo-stall seconds (default 0): a host slower than
  *                      the guest, which a VMM must wait for rather than
- *                      buffer without end
+ *                      buffer without end; the stall ends sooner once the
+ *                      whole VMM is seen waiting for the fifo twice in a
+ *                      row, 20 ms apart: a thread asleep writing to a pipe
+ *                      (its wait channel in /proc is pipe_write: the fifo,
+ *                      as we keep reading its output) and no thread running
+ *                      or runnable (a VMM whose vCPU goes on filling a
+ *                      queue for a writer thread that waits is not done)
  *   --max-fifo BYTES   the named pipe carries at most BYTES
  *   --max-rss-growth KIB
  *                      the VMM's peak resident memory grows by at most KIB
@@ -58,6 +64,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <regex.h>
@@ -109,6 +116,8 @@ static long rss_base = -1;	/* KiB, when the stall starts */
 static long rss_peak = -1;	/* KiB, the highest since */
 static double rss_next;		/* when to look again */
 static double stall_end;	/* no fifo reads before this */
+static double stall_look;	/* when to look whether the VMM waits */
+static int stall_seen;		/* looks in a row that found it waiting */
 static bool vmm_done;		/* its output ended */
 
 static void cleanup(void)
@@ -197,6 +206,59 @@ static long vm_hwm(void)
 	return kib;
 }
 
+/* The first line of /proc/<child>/task/<tid>/<what>, or "". */
+static void task_file(const char *tid, const char *what, char *buf, int size)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%.16s/%s", (int)child,
+		 tid, what);
+	buf[0] = '\0';
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, size, f))
+		buf[0] = '\0';
+	fclose(f);
+}
+
+/*
+ * Whether the VMM waits for the fifo now: one of its threads asleep in
+ * the kernel's pipe_write ("pipe_write", "anon_pipe_write": the names
+ * differ between kernels) and none running or runnable (state R). A
+ * kernel that does not name wait channels (wchan "0") never says yes.
+ */
+static bool vmm_waits_for_fifo(void)
+{
+	char path[64], buf[512];
+	bool writer = false, running = false;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)child);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!running && (e = readdir(d))) {
+		const char *state;
+
+		if (e->d_name[0] == '.')
+			continue;
+		task_file(e->d_name, "stat", buf, sizeof(buf));
+		state = strrchr(buf, ')');	/* "tid (comm) S ..." */
+		if (!state || state[1] != ' ' || state[2] == 'R') {
+			running = true;
+			break;
+		}
+		task_file(e->d_name, "wchan", buf, sizeof(buf));
+		if (strstr(buf, "pipe_write"))
+			writer = true;
+	}
+	closedir(d);
+	return writer && !running;
+}
+
 static void append(const char *buf, size_t n)
 {
 	if (out_len + n + 1 > out_cap) {
@@ -226,8 +288,15 @@ static long fifo_drain(long budget)
 
 	if (budget > (long)sizeof(buf))
 		budget = sizeof(buf);
-	if (now() < stall_end)
-		return 0;
+	if (now() < stall_end) {
+		if (now() < stall_look)
+			return 0;
+		stall_look = now() + 0.02;
+		stall_seen = vmm_waits_for_fifo() ? stall_seen + 1 : 0;
+		if (stall_seen < 2)
+			return 0;
+		stall_end = now();	/* it waits for us: enough */
+	}
 	if (rss_base < 0 && budget > opt.stall_after - fifo_bytes)
 		budget = (long)(opt.stall_after - fifo_bytes);
 	n = read(fifo_fd, buf, (size_t)budget);
