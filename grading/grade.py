@@ -1037,25 +1037,26 @@ def plan_tests(tests, lab, choice, root):
 STALL_RERUN = 1.0
 
 
-def rerun_stalled(pairs, choice, root, opts):
-    """pairs: [(test, its JobResult from the lab machine)]. Each test that
-    failed while its lab machine stood still for STALL_RERUN s or more
-    (a guest's watchdog or clock may have run out for that alone) runs
-    once more, all of them in one batch, and that run's result counts.
-    Returns {test name: JobResult} of the new runs."""
-    again = [(t, r) for t, r in pairs if r.stall >= STALL_RERUN
+def rerun_stalled(runs, mod, root, opts):
+    """runs: [(test, job, its JobResult from the lab machine)]. Each job
+    whose test failed while its lab machine stood still for STALL_RERUN s
+    or more (a guest's watchdog or clock may have run out for that alone)
+    runs once more, all of them in one batch in the lab machine `mod`,
+    and that run's result counts. Returns {job name: JobResult} of the
+    new runs."""
+    again = [(t, j, r) for t, j, r in runs if r.stall >= STALL_RERUN
              and not probe_skip(t, r) and judge(t, r)]
     if not again:
         return {}
     log = (opts or {}).get("log") or (lambda msg: None)
     jobs = []
-    for i, (t, r) in enumerate(again):
+    for i, (t, j, r) in enumerate(again):
         log("lab machine: %s failed while the lab machine stood still for "
-            "%.1f s: run again" % (t.name, r.stall))
-        jobs.append(replace(t.job, name="again-%d/%s" % (i, t.job.name)))
-    got = run_qemu_bounded(choice.qemu, jobs, root, opts)
-    return {t.job.name: replace(got[j.name], name=t.job.name)
-            for (t, _), j in zip(again, jobs)}
+            "%.1f s: run again" % (j.name, r.stall))
+        jobs.append(replace(j, name="again-%d/%s" % (i, j.name)))
+    got = run_qemu_bounded(mod, jobs, root, opts)
+    return {j.name: replace(got[k.name], name=j.name)
+            for (_, j, _), k in zip(again, jobs)}
 
 
 def prefetch_lab_machine(labs, choice, root, opts):
@@ -1077,8 +1078,8 @@ def prefetch_lab_machine(labs, choice, root, opts):
         return 0.0, 0
     t0 = time.monotonic()
     got = run_qemu_bounded(choice.qemu, jobs, root, opts)
-    got.update(rerun_stalled([(t, got[n]) for n, (_, t) in owner.items()],
-                             choice, root, opts))
+    got.update(rerun_stalled([(t, t.job, got[n]) for n, (_, t) in owner.items()],
+                             choice.qemu, root, opts))
     for name, (lab, t) in owner.items():
         if lab.prefetched is None:
             lab.prefetched = {}
@@ -1107,8 +1108,8 @@ def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
                 t0 = time.monotonic()
                 qemu_results = run_qemu_bounded(choice.qemu, jobs, root, opts)
                 qemu_results.update(rerun_stalled(
-                    [(u, qemu_results[u.name]) for u, w in plan if w == "qemu"],
-                    choice, root, opts))
+                    [(u, u.job, qemu_results[u.name]) for u, w in plan if w == "qemu"],
+                    choice.qemu, root, opts))
                 if lab:
                     lab.batch = time.monotonic() - t0
                     lab.batch_jobs = len(jobs)

@@ -496,6 +496,11 @@ class LabRun:
         if qemu:
             got.update(grade.run_qemu_bounded(choice.qemu, qemu, self.root,
                                               {"log": log}))
+            # A failure in a lab machine that stood still is no kill (nor a
+            # wrong solution's failure) until it fails again.
+            got.update(grade.rerun_stalled(
+                [(t, j, got[j.name]) for _, w, t, j in jobs if w == "qemu"],
+                choice.qemu, self.root, {"log": log}))
         for k, w, t, j in jobs:
             r = got[j.name] if w == "qemu" else host_runner.run_job(j, self.root)
             skip = grade.probe_skip(t, r)

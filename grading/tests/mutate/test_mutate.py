@@ -389,6 +389,44 @@ class TestRun(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.repo.lab, "build")))
 
 
+class TestStall(unittest.TestCase):
+    """A mutant's guest test that failed while the lab machine stood still
+    runs again, and only the second run can kill it."""
+
+    class Machine:
+        def __init__(self, answer):
+            self.answer, self.batches = answer, []
+
+        def run_jobs(self, jobs, root, opts):
+            self.batches.append([j.name for j in jobs])
+            return [self.answer(j) for j in jobs]
+
+    def test_stalled_failure_runs_again(self):
+        repo = Repo()
+        self.addCleanup(repo.close)
+        lab = mutate.grade.load_lab(repo.root, 1, repo.lab)
+        five = [t for t in lab.tests if t.name == "guest.five"][0]
+
+        def answer(job):
+            if job.name.startswith("again-"):     # the second run: a pass
+                return mutate.grade.JobResult(job.name, 0, None, b"14\n", b"")
+            return mutate.grade.JobResult(job.name, 0, None, b"13\n", b"",
+                                          stall=1.5)
+        machine = self.Machine(answer)
+        choice = mutate.grade.Choice("qemu", "test", False, "", "", qemu=machine)
+        run = mutate.LabRun(repo.root, lab, None)
+
+        class Outcome:
+            vmm = os.path.join(repo.lab, "build", "vmm")
+        o = Outcome()
+        got = run.run_batch([(o, five), (None, five)], choice, o.vmm)
+        self.assertEqual(machine.batches, [
+            ["%d/guest.five" % id(o), "None/guest.five"],
+            ["again-0/%d/guest.five" % id(o), "again-1/None/guest.five"]])
+        self.assertEqual(got[(id(o), "guest.five")], ("qemu", ""))
+        self.assertEqual(got[(None, "guest.five")], ("qemu", ""))
+
+
 class TestEquivalent(unittest.TestCase):
     def setUp(self):
         self.repo = Repo()
