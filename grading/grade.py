@@ -1059,6 +1059,16 @@ def rerun_stalled(runs, mod, root, opts):
             for (_, j, _), k in zip(again, jobs)}
 
 
+def run_lab_machine(mod, runs, root, opts):
+    """runs: [(test, job)], run in one batch in the lab machine `mod`, and
+    those that failed in a stall once more (rerun_stalled()). Returns
+    {job name: JobResult}."""
+    got = run_qemu_bounded(mod, [j for _, j in runs], root, opts)
+    got.update(rerun_stalled([(t, j, got[j.name]) for t, j in runs],
+                             mod, root, opts))
+    return got
+
+
 def prefetch_lab_machine(labs, choice, root, opts):
     """The lab machine tests of every lab in one batch, before any lab is
     graded: the lanes stay busy to the end (one lab's long tests beside
@@ -1066,25 +1076,23 @@ def prefetch_lab_machine(labs, choice, root, opts):
     Each lab's grading then takes its results from lab.prefetched.
     Returns (seconds, jobs); (0, 0) when fewer than two labs have such
     tests, which then run as before, one batch per lab."""
-    jobs, owner = [], {}
+    owner = {}
     for lab in labs:
         for t, where in plan_tests(in_order(lab), lab, choice, root):
             if where == "qemu":
                 name = "%s/%s" % (os.path.basename(lab.rel), t.name)
                 t.job = replace(make_job(t, lab), name=name)
                 owner[name] = (lab, t)
-                jobs.append(t.job)
     if len({id(lab) for lab, _ in owner.values()}) < 2:
         return 0.0, 0
     t0 = time.monotonic()
-    got = run_qemu_bounded(choice.qemu, jobs, root, opts)
-    got.update(rerun_stalled([(t, t.job, got[n]) for n, (_, t) in owner.items()],
-                             choice.qemu, root, opts))
+    got = run_lab_machine(choice.qemu, [(t, t.job) for _, t in owner.values()],
+                          root, opts)
     for name, (lab, t) in owner.items():
         if lab.prefetched is None:
             lab.prefetched = {}
         lab.prefetched[t.name] = replace(got[name], name=t.name)
-    return time.monotonic() - t0, len(jobs)
+    return time.monotonic() - t0, len(owner)
 
 
 def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
@@ -1104,15 +1112,12 @@ def grade_tests(rep, tests, lab, choice, root, opts, width, boundary=None):
                 for u, w in plan:
                     if w == "qemu":
                         u.job = make_job(u, lab)
-                jobs = [u.job for u, w in plan if w == "qemu"]
+                runs = [(u, u.job) for u, w in plan if w == "qemu"]
                 t0 = time.monotonic()
-                qemu_results = run_qemu_bounded(choice.qemu, jobs, root, opts)
-                qemu_results.update(rerun_stalled(
-                    [(u, u.job, qemu_results[u.name]) for u, w in plan if w == "qemu"],
-                    choice.qemu, root, opts))
+                qemu_results = run_lab_machine(choice.qemu, runs, root, opts)
                 if lab:
                     lab.batch = time.monotonic() - t0
-                    lab.batch_jobs = len(jobs)
+                    lab.batch_jobs = len(runs)
             r = qemu_results[t.name]
             t.seconds = r.seconds
             if probe_skip(t, r):
@@ -1451,9 +1456,14 @@ def share_results(rep, labs):
         data["root"] = lab.root
         data["lab"] = lab.number
         data["fingerprint"] = fingerprint(lab)
-        write_json(os.path.join(d, "lab-%s.json" % (
-            "%02d" % lab.number if isinstance(lab.number, int) else lab.number)), data)
+        write_json(os.path.join(d, shared_name(lab)), data)
     return d
+
+
+def shared_name(lab):
+    """The file of share_results()'s folder that holds the lab's results."""
+    return "lab-%s.json" % ("%02d" % lab.number if isinstance(lab.number, int)
+                            else lab.number)
 
 
 def graded_results(lab):
@@ -1465,10 +1475,8 @@ def graded_results(lab):
     d = os.environ.get("VMMLAB_GRADED", "")
     if not d:
         return None
-    name = "lab-%s.json" % ("%02d" % lab.number if isinstance(lab.number, int)
-                            else lab.number)
     try:
-        with open(os.path.join(d, name), encoding="utf-8") as f:
+        with open(os.path.join(d, shared_name(lab)), encoding="utf-8") as f:
             data = json.load(f)
         if (os.path.realpath(data.get("root") or "/nonexistent")
                 != os.path.realpath(lab.root) or data.get("lab") != lab.number

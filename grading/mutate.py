@@ -491,16 +491,13 @@ class LabRun:
                 o.vmm if o is not None else ref, self.root))
             j.name = "%s/%s" % (k[0], t.name)
             jobs.append((k, w, t, j))
-        qemu = [j for _, w, _, j in jobs if w == "qemu"]
+        qemu = [(t, j) for _, w, t, j in jobs if w == "qemu"]
         got = {}
         if qemu:
-            got.update(grade.run_qemu_bounded(choice.qemu, qemu, self.root,
-                                              {"log": log}))
             # A failure in a lab machine that stood still is no kill (nor a
             # wrong solution's failure) until it fails again.
-            got.update(grade.rerun_stalled(
-                [(t, j, got[j.name]) for _, w, t, j in jobs if w == "qemu"],
-                choice.qemu, self.root, {"log": log}))
+            got.update(grade.run_lab_machine(choice.qemu, qemu, self.root,
+                                             {"log": log}))
         for k, w, t, j in jobs:
             r = got[j.name] if w == "qemu" else host_runner.run_job(j, self.root)
             skip = grade.probe_skip(t, r)

@@ -429,7 +429,7 @@ static void run(struct job *job, struct outcome *o)
 	fds[2] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 
 	while (fds[0].fd >= 0 || fds[1].fd >= 0 || !exited) {
-		long now = now_ms(), wait;
+		long now = now_ms(), wait, late;
 		int i;
 
 		if (exited && now >= drain_end)
@@ -457,12 +457,12 @@ static void run(struct job *job, struct outcome *o)
 			wait = beat + ALIVE_MS - now;
 		if (wait < 0)
 			wait = 0;
-		i = poll(fds, 3, (int)wait);
-		if (i < 0 && errno != EINTR)
+		if (poll(fds, 3, (int)wait) < 0 && errno != EINTR)
 			die("poll");
 		/* Back later than asked, whatever woke it: stood still. */
-		if (now_ms() - now - wait > o->stall_ms)
-			o->stall_ms = now_ms() - now - wait;
+		late = now_ms() - now - wait;
+		if (late > o->stall_ms)
+			o->stall_ms = late;
 		for (i = 0; i < 2; i++) {
 			struct buf *b = i ? &o->err : &o->out;
 

@@ -240,7 +240,7 @@ static bool vmm_waits_for_fifo(void)
 	d = opendir(path);
 	if (!d)
 		return false;
-	while (!running && (e = readdir(d))) {
+	while ((e = readdir(d))) {
 		const char *state;
 
 		if (e->d_name[0] == '.')
