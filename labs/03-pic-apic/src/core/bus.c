@@ -254,19 +254,49 @@ out:
 	pthread_mutex_unlock(&bus->log_lock);
 }
 
+/* A claimed read: the region's handler, or its byte handler once a byte. */
+static uint64_t region_read(const struct bus_region *r, struct vcpu *vcpu,
+			    uint64_t offset, unsigned int size)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	if (r->ops->read)
+		return r->ops->read(vcpu, r->opaque, offset, size);
+	for (i = 0; i < size; i++)
+		v |= (uint64_t)r->ops->read_byte(r->opaque, offset + i)
+		     << (8 * i);
+	return v;
+}
+
+static void region_write(const struct bus_region *r, struct vcpu *vcpu,
+			 uint64_t offset, unsigned int size, uint64_t value)
+{
+	unsigned int i;
+
+	if (r->ops->write) {
+		r->ops->write(vcpu, r->opaque, offset, size, value);
+		return;
+	}
+	for (i = 0; i < size; i++)
+		r->ops->write_byte(r->opaque, offset + i,
+				   (uint8_t)(value >> (8 * i)));
+}
+
 uint64_t bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 		  unsigned int size)
 {
 	struct bus_region r;
 	uint64_t v;
 
-	if (!bus_find(bus, addr, size, &r) || !r.ops->read) {
+	if (!bus_find(bus, addr, size, &r) ||
+	    (!r.ops->read && !r.ops->read_byte)) {
 		bus_unclaimed(bus, addr, size, "read");
 		return bus_all_ones(size);
 	}
 	if (r.ops->lock)
 		pthread_mutex_lock(r.ops->lock);
-	v = r.ops->read(vcpu, r.opaque, addr - r.base, size) & bus_all_ones(size);
+	v = region_read(&r, vcpu, addr - r.base, size) & bus_all_ones(size);
 	if (r.ops->lock)
 		pthread_mutex_unlock(r.ops->lock);
 	return v;
@@ -277,14 +307,14 @@ void bus_write(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 {
 	struct bus_region r;
 
-	if (!bus_find(bus, addr, size, &r) || !r.ops->write) {
+	if (!bus_find(bus, addr, size, &r) ||
+	    (!r.ops->write && !r.ops->write_byte)) {
 		bus_unclaimed(bus, addr, size, "write");
 		return;
 	}
 	if (r.ops->lock)
 		pthread_mutex_lock(r.ops->lock);
-	r.ops->write(vcpu, r.opaque, addr - r.base, size,
-		     value & bus_all_ones(size));
+	region_write(&r, vcpu, addr - r.base, size, value & bus_all_ones(size));
 	if (r.ops->lock)
 		pthread_mutex_unlock(r.ops->lock);
 }

@@ -233,6 +233,77 @@ START_TEST(lookups_while_moving)
 }
 END_TEST
 
+/* A device with byte-wide registers: the one at offset k holds 0x10 + k. */
+struct bytes {
+	struct {
+		uint64_t offset;
+		uint8_t value;
+	} w[8];
+	int n;
+};
+
+static uint8_t bytes_read(void *opaque, uint64_t offset)
+{
+	(void)opaque;
+	return (uint8_t)(0x10 + offset);
+}
+
+static void bytes_write(void *opaque, uint64_t offset, uint8_t value)
+{
+	struct bytes *d = opaque;
+
+	ck_assert_int_lt(d->n, 8);
+	d->w[d->n].offset = offset;
+	d->w[d->n++].value = value;
+}
+
+static const struct bus_ops bytes_ops = {
+	.read_byte = bytes_read, .write_byte = bytes_write,
+};
+static const struct bus_ops bytes_write_only_ops = {
+	.write_byte = bytes_write,
+};
+
+START_TEST(byte_registers_byte_by_byte)
+{
+	struct bus b;
+	struct bytes d = { 0 }, w = { 0 };
+	int i;
+
+	bus_init(&b, "port");
+	ck_assert_int_eq(bus_register(&b, 0x70, 8, "bytes", &bytes_ops, &d), 0);
+	ck_assert_int_eq(bus_register(&b, 0x80, 4, "wo", &bytes_write_only_ops,
+				      &w), 0);
+	/* Little-endian, as on the ISA bus: the lowest address is bits 7:0. */
+	ck_assert_uint_eq(bus_read(&b, NULL, 0x70, 1), 0x10);
+	ck_assert_uint_eq(bus_read(&b, NULL, 0x71, 2), 0x1211);
+	ck_assert_uint_eq(bus_read(&b, NULL, 0x72, 4), 0x15141312);
+	ck_assert_uint_eq(bus_read(&b, NULL, 0x70, 8), 0x1716151413121110ULL);
+	/* A write: one byte to each register, lowest address first. */
+	bus_write(&b, NULL, 0x73, 4, 0xddccbbaa);
+	ck_assert_int_eq(d.n, 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(d.w[i].offset, 3 + i);
+		ck_assert_uint_eq(d.w[i].value, 0xaa + 0x11 * i);
+	}
+	/* Only the access's width reaches the device. */
+	bus_write(&b, NULL, 0x77, 1, 0x1ee);
+	ck_assert_int_eq(d.n, 5);
+	ck_assert_uint_eq(d.w[4].offset, 7);
+	ck_assert_uint_eq(d.w[4].value, 0xee);
+	/* Nothing to read there: unclaimed, all ones; writes still reach it. */
+	ck_assert_uint_eq(bus_read(&b, NULL, 0x80, 2), 0xffff);
+	ck_assert_uint_eq(b.unclaimed, 1);
+	bus_write(&b, NULL, 0x81, 2, 0x5a4b);
+	ck_assert_int_eq(w.n, 2);
+	ck_assert_uint_eq(w.w[0].offset, 1);
+	ck_assert_uint_eq(w.w[0].value, 0x4b);
+	ck_assert_uint_eq(w.w[1].offset, 2);
+	ck_assert_uint_eq(w.w[1].value, 0x5a);
+	bus_free(&b);
+}
+END_TEST
+
 Suite *bus_suite(void)
 {
 	Suite *s = suite_create("bus");
@@ -244,6 +315,7 @@ Suite *bus_suite(void)
 	tcase_add_test(tc, unregister_and_move);
 	tcase_add_test(tc, many_regions);
 	tcase_add_test(tc, lookups_while_moving);
+	tcase_add_test(tc, byte_registers_byte_by_byte);
 	suite_add_tcase(s, tc);
 	return s;
 }

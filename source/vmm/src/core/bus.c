@@ -272,6 +272,37 @@ static void bus_unclaimed(struct bus *bus, uint64_t addr, unsigned int size,
 out:
 	pthread_mutex_unlock(&bus->log_lock);
 }
+/* @@ 03 */
+
+/* A claimed read: the region's handler, or its byte handler once a byte. */
+static uint64_t region_read(const struct bus_region *r, struct vcpu *vcpu,
+			    uint64_t offset, unsigned int size)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	if (r->ops->read)
+		return r->ops->read(vcpu, r->opaque, offset, size);
+	for (i = 0; i < size; i++)
+		v |= (uint64_t)r->ops->read_byte(r->opaque, offset + i)
+		     << (8 * i);
+	return v;
+}
+
+static void region_write(const struct bus_region *r, struct vcpu *vcpu,
+			 uint64_t offset, unsigned int size, uint64_t value)
+{
+	unsigned int i;
+
+	if (r->ops->write) {
+		r->ops->write(vcpu, r->opaque, offset, size, value);
+		return;
+	}
+	for (i = 0; i < size; i++)
+		r->ops->write_byte(r->opaque, offset + i,
+				   (uint8_t)(value >> (8 * i)));
+}
+/* @@ end */
 
 uint64_t bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 		  unsigned int size)
@@ -281,10 +312,15 @@ uint64_t bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 	uint64_t v;
 	/* @@ end */
 
-	/* @@ ..03 */
+	/* @@ ..02 */
 	if (!bus_find(bus, addr, size, &r) || !r.ops->read) {
 	/* @@ else */
-	if (!bus_lookup(bus, addr, size, &r) || !r.ops->read) {
+	/* @@ ..03 */
+	if (!bus_find(bus, addr, size, &r) ||
+	/* @@ else */
+	if (!bus_lookup(bus, addr, size, &r) ||
+	/* @@ end */
+	    (!r.ops->read && !r.ops->read_byte)) {
 	/* @@ end */
 		bus_unclaimed(bus, addr, size, "read");
 		return bus_all_ones(size);
@@ -295,7 +331,7 @@ uint64_t bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 	/* @@ else */
 	if (r.ops->lock)
 		pthread_mutex_lock(r.ops->lock);
-	v = r.ops->read(vcpu, r.opaque, addr - r.base, size) & bus_all_ones(size);
+	v = region_read(&r, vcpu, addr - r.base, size) & bus_all_ones(size);
 	if (r.ops->lock)
 		pthread_mutex_unlock(r.ops->lock);
 	return v;
@@ -307,21 +343,26 @@ void bus_write(struct bus *bus, struct vcpu *vcpu, uint64_t addr,
 {
 	struct bus_region r;
 
-	/* @@ ..03 */
+	/* @@ ..02 */
 	if (!bus_find(bus, addr, size, &r) || !r.ops->write) {
-	/* @@ else */
-	if (!bus_lookup(bus, addr, size, &r) || !r.ops->write) {
-	/* @@ end */
 		bus_unclaimed(bus, addr, size, "write");
 		return;
 	}
-	/* @@ 03 */
-	if (r.ops->lock)
-		pthread_mutex_lock(r.ops->lock);
-	/* @@ end */
 	r.ops->write(vcpu, r.opaque, addr - r.base, size,
 		     value & bus_all_ones(size));
-	/* @@ 03 */
+	/* @@ else */
+	/* @@ ..03 */
+	if (!bus_find(bus, addr, size, &r) ||
+	/* @@ else */
+	if (!bus_lookup(bus, addr, size, &r) ||
+	/* @@ end */
+	    (!r.ops->write && !r.ops->write_byte)) {
+		bus_unclaimed(bus, addr, size, "write");
+		return;
+	}
+	if (r.ops->lock)
+		pthread_mutex_lock(r.ops->lock);
+	region_write(&r, vcpu, addr - r.base, size, value & bus_all_ones(size));
 	if (r.ops->lock)
 		pthread_mutex_unlock(r.ops->lock);
 	/* @@ end */

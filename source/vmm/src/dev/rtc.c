@@ -495,32 +495,19 @@ static void dev_fire(void *opaque)
 	rtc_service(&d->rtc);
 }
 
-/* Byte registers: a wider access is taken byte by byte, as the ISA bus would. */
-static uint64_t dev_read(struct vcpu *vcpu, void *opaque, uint64_t offset,
-			 unsigned int size)
+/* Byte registers: the bus takes a wider access byte by byte (bus.h). */
+static uint8_t dev_read(void *opaque, uint64_t offset)
 {
 	struct rtc_dev *d = opaque;
-	uint64_t v = 0;
-	unsigned int i;
 
-	(void)vcpu;
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)rtc_io_read(&d->rtc,
-					   (uint16_t)(RTC_PORT_INDEX + offset + i))
-		     << (8 * i);
-	return v;
+	return rtc_io_read(&d->rtc, (uint16_t)(RTC_PORT_INDEX + offset));
 }
 
-static void dev_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
-		      unsigned int size, uint64_t value)
+static void dev_write(void *opaque, uint64_t offset, uint8_t value)
 {
 	struct rtc_dev *d = opaque;
-	unsigned int i;
 
-	(void)vcpu;
-	for (i = 0; i < size; i++)
-		rtc_io_write(&d->rtc, (uint16_t)(RTC_PORT_INDEX + offset + i),
-			     (uint8_t)(value >> (8 * i)));
+	rtc_io_write(&d->rtc, (uint16_t)(RTC_PORT_INDEX + offset), value);
 }
 
 static const struct rtc_ops dev_ops = {
@@ -529,7 +516,7 @@ static const struct rtc_ops dev_ops = {
 };
 
 static const struct bus_ops dev_bus_ops = {
-	.read = dev_read, .write = dev_write,
+	.read_byte = dev_read, .write_byte = dev_write,
 };
 
 int rtc_dev_init(struct vm *vm, void **state)

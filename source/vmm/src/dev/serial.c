@@ -273,31 +273,19 @@ static void ser_fire(void *opaque)
 	uart_service(&s->uart);
 }
 
-/* Byte registers: a wider access is taken byte by byte, as on the ISA bus. */
-static uint64_t ser_read(struct vcpu *vcpu, void *opaque, uint64_t offset,
-			 unsigned int size)
+/* Byte registers: the bus takes a wider access byte by byte (bus.h). */
+static uint8_t ser_read(void *opaque, uint64_t offset)
 {
 	struct serial *s = opaque;
-	uint64_t v = 0;
-	unsigned int i;
 
-	(void)vcpu;
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)uart_read(&s->uart, (unsigned int)offset + i)
-		     << (8 * i);
-	return v;
+	return uart_read(&s->uart, (unsigned int)offset);
 }
 
-static void ser_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
-		      unsigned int size, uint64_t value)
+static void ser_write(void *opaque, uint64_t offset, uint8_t value)
 {
 	struct serial *s = opaque;
-	unsigned int i;
 
-	(void)vcpu;
-	for (i = 0; i < size; i++)
-		uart_write(&s->uart, (unsigned int)offset + i,
-			   (uint8_t)(value >> (8 * i)));
+	uart_write(&s->uart, (unsigned int)offset, value);
 }
 
 static const struct uart_ops ser_uart_ops = {
@@ -307,7 +295,7 @@ static const struct uart_ops ser_uart_ops = {
 };
 
 static const struct bus_ops ser_bus_ops = {
-	.read = ser_read, .write = ser_write,
+	.read_byte = ser_read, .write_byte = ser_write,
 };
 
 /* ---- the host's end ---- */

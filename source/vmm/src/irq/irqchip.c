@@ -400,65 +400,41 @@ static const struct lapic_ops lapic_ops = {
 
 /*
  * The 8259As, the ELCR and the 8254 are ISA devices with byte-wide
- * registers: a wider access is taken byte by byte, as the bus would.
+ * registers: the bus takes a wider access byte by byte (bus.h).
  */
-static uint64_t pic_bus_read(struct vcpu *vcpu, void *opaque,
-			     uint64_t offset, unsigned int size)
+static uint8_t pic_bus_read(void *opaque, uint64_t offset)
 {
 	struct irqchip_ports *p = opaque;
-	uint64_t v = 0;
-	unsigned int i;
 
-	(void)vcpu;
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)pic_read(&p->ic->pic, (uint16_t)(p->base + offset + i))
-		     << (8 * i);
-	return v;
+	return pic_read(&p->ic->pic, (uint16_t)(p->base + offset));
 }
 
-static void pic_bus_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
-			  unsigned int size, uint64_t value)
+static void pic_bus_write(void *opaque, uint64_t offset, uint8_t value)
 {
 	struct irqchip_ports *p = opaque;
-	unsigned int i;
 
-	(void)vcpu;
-	for (i = 0; i < size; i++)
-		pic_write(&p->ic->pic, (uint16_t)(p->base + offset + i),
-			  (uint8_t)(value >> (8 * i)));
+	pic_write(&p->ic->pic, (uint16_t)(p->base + offset), value);
 }
 
-static uint64_t pit_bus_read(struct vcpu *vcpu, void *opaque,
-			     uint64_t offset, unsigned int size)
+static uint8_t pit_bus_read(void *opaque, uint64_t offset)
 {
 	struct irqchip_ports *p = opaque;
-	uint64_t v = 0;
-	unsigned int i;
 
-	(void)vcpu;
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)pit_read(&p->ic->pit, (uint16_t)(p->base + offset + i))
-		     << (8 * i);
-	return v;
+	return pit_read(&p->ic->pit, (uint16_t)(p->base + offset));
 }
 
-static void pit_bus_write(struct vcpu *vcpu, void *opaque, uint64_t offset,
-			  unsigned int size, uint64_t value)
+static void pit_bus_write(void *opaque, uint64_t offset, uint8_t value)
 {
 	struct irqchip_ports *p = opaque;
-	unsigned int i;
 
-	(void)vcpu;
-	for (i = 0; i < size; i++)
-		pit_write(&p->ic->pit, (uint16_t)(p->base + offset + i),
-			  (uint8_t)(value >> (8 * i)));
+	pit_write(&p->ic->pit, (uint16_t)(p->base + offset), value);
 }
 
 static const struct bus_ops pic_bus_ops = {
-	.read = pic_bus_read, .write = pic_bus_write,
+	.read_byte = pic_bus_read, .write_byte = pic_bus_write,
 };
 static const struct bus_ops pit_bus_ops = {
-	.read = pit_bus_read, .write = pit_bus_write,
+	.read_byte = pit_bus_read, .write_byte = pit_bus_write,
 };
 
 static uint64_t ioapic_bus_read(struct vcpu *vcpu, void *opaque,
