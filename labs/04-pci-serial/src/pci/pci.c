@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/le.h"
 #include "pci/pci.h"
 
 enum {
@@ -21,30 +22,6 @@ static void warn(struct pci_bus *b, unsigned int bit, const char *fmt,
 {
 	irqwarn_once(b->ops.warn, b->opaque, &b->warned, bit, "pci", fmt,
 		     a, c);
-}
-
-/* Little-endian fields of the configuration space. */
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
 }
 
 static bool is_pow2(uint64_t v)

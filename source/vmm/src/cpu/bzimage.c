@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 
 #include "core/err.h"
+#include "core/le.h"
 #include "core/options.h"
 #include "core/vm.h"
 #include "cpu/bzimage.h"
@@ -33,51 +34,18 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 int bzimage_parse(const uint8_t *buf, size_t len, struct bzimage_info *bi,
 		  char *err, size_t errlen)
 {
 	memset(bi, 0, sizeof(*bi));
-	if (len < BZ_HEADER + 4 || le16(buf + BZ_BOOT_FLAG) != 0xAA55 ||
-	    le32(buf + BZ_HEADER) != BZ_MAGIC)
+	if (len < BZ_HEADER + 4 || get16(buf + BZ_BOOT_FLAG) != 0xAA55 ||
+	    get32(buf + BZ_HEADER) != BZ_MAGIC)
 		return fail(err, errlen, -ENOEXEC, "not a bzImage: no 0xAA55 "
 			    "boot flag and \"HdrS\" magic at 0x202");
 	if (len < BZ_VERSION + 2)
 		return fail(err, errlen, -EINVAL, "bad bzImage: %zu bytes end "
 			    "inside the setup header", len);
-	bi->version = le16(buf + BZ_VERSION);
+	bi->version = get16(buf + BZ_VERSION);
 	if (bi->version < BZ_MIN_VERSION)
 		return fail(err, errlen, -ENOEXEC, "boot protocol %u.%02u is "
 			    "too old: 2.12 or later is needed for the 64-bit "
@@ -93,7 +61,7 @@ int bzimage_parse(const uint8_t *buf, size_t len, struct bzimage_info *bi,
 	if (!(bi->loadflags & BZ_LOADED_HIGH))
 		return fail(err, errlen, -ENOEXEC, "not a bzImage: a zImage "
 			    "(LOADED_HIGH clear) loads at 0x10000");
-	bi->xloadflags = le16(buf + BZ_XLOADFLAGS);
+	bi->xloadflags = get16(buf + BZ_XLOADFLAGS);
 	if (!(bi->xloadflags & BZ_XLF_KERNEL_64))
 		return fail(err, errlen, -ENOEXEC, "kernel has no 64-bit entry "
 			    "point (XLF_KERNEL_64 clear in xloadflags)");
@@ -105,17 +73,17 @@ int bzimage_parse(const uint8_t *buf, size_t len, struct bzimage_info *bi,
 			    bi->setup_sects, len);
 	bi->kernel_size = len - bi->kernel_offset;
 	bi->relocatable = buf[BZ_RELOCATABLE] != 0;
-	bi->kernel_alignment = le32(buf + BZ_KERNEL_ALIGNMENT);
+	bi->kernel_alignment = get32(buf + BZ_KERNEL_ALIGNMENT);
 	if (bi->relocatable && (bi->kernel_alignment < 4096 ||
 				(bi->kernel_alignment &
 				 (bi->kernel_alignment - 1))))
 		return fail(err, errlen, -EINVAL, "bad bzImage: "
 			    "kernel_alignment %#x is not a power of two of at "
 			    "least 4 KiB", bi->kernel_alignment);
-	bi->pref_address = le64(buf + BZ_PREF_ADDRESS);
-	bi->init_size = le32(buf + BZ_INIT_SIZE);
-	bi->cmdline_size = le32(buf + BZ_CMDLINE_SIZE);
-	bi->initrd_addr_max = le32(buf + BZ_INITRD_ADDR_MAX);
+	bi->pref_address = get64(buf + BZ_PREF_ADDRESS);
+	bi->init_size = get32(buf + BZ_INIT_SIZE);
+	bi->cmdline_size = get32(buf + BZ_CMDLINE_SIZE);
+	bi->initrd_addr_max = get32(buf + BZ_INITRD_ADDR_MAX);
 	return 0;
 }
 
