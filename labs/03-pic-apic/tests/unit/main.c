@@ -118,7 +118,7 @@ int main(void)
 		msi_suite, irq_suite, irq_hostile_suite, irq_threads_suite,
 		inject_suite, sipi_suite, mptable_suite, irqtest_suite,
 		pic_regs_suite, ioapic_regs_suite, msi_regs_suite,
-		irq_paths_suite, irqtest_msi_suite,
+		irq_paths_suite, irqtest_msi_suite, timers_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	unsigned int i;

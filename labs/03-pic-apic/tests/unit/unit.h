@@ -56,6 +56,7 @@ Suite *ioapic_regs_suite(void);
 Suite *msi_regs_suite(void);
 Suite *irq_paths_suite(void);
 Suite *irqtest_msi_suite(void);
+Suite *timers_suite(void);
 
 /* A device that records every access it sees. */
 #define REC_MAX 64

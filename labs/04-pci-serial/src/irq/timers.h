@@ -11,9 +11,11 @@
  * the present: it raises its interrupt and reports its next deadline.
  *
  * A guest may program a period of a clock or two. As KVM does for its
- * own PIT and APIC timer (min_timer_period_us, 200 us), a source is
- * fired at most once per TIMERS_MIN_NS; the models fold the expiries
- * that passed meanwhile into one interrupt.
+ * own PIT and APIC timer (min_timer_period_us, 200 us), a source that
+ * re-arms itself from its fire() (a periodic timer) is fired at most
+ * once per TIMERS_MIN_NS; the models fold the expiries that passed
+ * meanwhile into one interrupt. A deadline set from another thread (a
+ * guest's write: a one-shot timer armed again) is kept as it is.
  *
  * Locking: timers->lock guards the arrays and `stop`; it is the last
  * lock of all (taken inside the models' locks) and is never held while

@@ -118,7 +118,7 @@ int main(void)
 		msi_suite, irq_suite, irq_hostile_suite, irq_threads_suite,
 		inject_suite, sipi_suite, mptable_suite, irqtest_suite,
 		pic_regs_suite, ioapic_regs_suite, msi_regs_suite,
-		irq_paths_suite, irqtest_msi_suite,
+		irq_paths_suite, irqtest_msi_suite, timers_suite,
 		pci_suite, pci_bus_suite, uart_suite, uart_iir_suite,
 		uart_rx_suite, edu_suite, rtc_suite, dmar_suite, dmar_ir_suite,
 		bzimage_suite, bzimage_kernel_suite, dev_hostile_suite,

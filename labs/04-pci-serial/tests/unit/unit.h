@@ -56,6 +56,7 @@ Suite *ioapic_regs_suite(void);
 Suite *msi_regs_suite(void);
 Suite *irq_paths_suite(void);
 Suite *irqtest_msi_suite(void);
+Suite *timers_suite(void);
 Suite *pci_suite(void);
 Suite *pci_bus_suite(void);
 Suite *coalesce_suite(void);

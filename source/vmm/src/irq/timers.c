@@ -4,10 +4,14 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "core/err.h"
 #include "irq/timers.h"
+
+/* Set on the timer thread: a deadline it sets comes from a fire(). */
+static __thread bool on_timer_thread;
 
 uint64_t timers_now_ns(void)
 {
@@ -62,6 +66,14 @@ void timers_set(struct timers *t, int id, uint64_t ns)
 		return;
 	pthread_mutex_lock(&t->lock);
 	t->deadline[id] = ns;
+	/*
+	 * Only a source that re-arms itself from its fire() is held to
+	 * TIMERS_MIN_NS (a periodic timer). A deadline set by any other
+	 * thread comes from a guest's write, an exit each, so it is due
+	 * when the guest asked, as KVM's one-shot timers are.
+	 */
+	if (!on_timer_thread)
+		t->last[id] = 0;
 	/* The thread recomputes its sleep; a later deadline costs one look. */
 	pthread_cond_signal(&t->cond);
 	pthread_mutex_unlock(&t->lock);
@@ -133,6 +145,13 @@ static void *timers_thread(void *arg)
 	struct timers *t = arg;
 	int id;
 
+	on_timer_thread = true;
+	/*
+	 * The kernel may end a normal thread's timed wait up to its timer
+	 * slack (50 us by default) late, to wake several at once; a guest's
+	 * timer should fire on time, so this thread asks for 1 ns.
+	 */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	pthread_mutex_lock(&t->lock);
 	while ((id = timers_next(t)) >= 0) {
 		t->fired++;

@@ -63,6 +63,7 @@ Suite *ioapic_regs_suite(void);
 Suite *msi_regs_suite(void);
 Suite *irq_paths_suite(void);
 Suite *irqtest_msi_suite(void);
+Suite *timers_suite(void);
 /* @@ end */
 /* @@ 04 */
 Suite *pci_suite(void);
