@@ -15,7 +15,8 @@
  * re-arms itself from its fire() (a periodic timer) is fired at most
  * once per TIMERS_MIN_NS; the models fold the expiries that passed
  * meanwhile into one interrupt. A deadline set from another thread (a
- * guest's write: a one-shot timer armed again) is kept as it is.
+ * guest's write, such as a one-shot timer armed again, or a device's
+ * host side) is kept as it is.
  *
  * Locking: timers->lock guards the arrays and `stop`; it is the last
  * lock of all (taken inside the models' locks) and is never held while

@@ -67,9 +67,10 @@ void timers_set(struct timers *t, int id, uint64_t ns)
 	t->deadline[id] = ns;
 	/*
 	 * Only a source that re-arms itself from its fire() is held to
-	 * TIMERS_MIN_NS (a periodic timer). A deadline set by any other
-	 * thread comes from a guest's write, an exit each, so it is due
-	 * when the guest asked, as KVM's one-shot timers are.
+	 * TIMERS_MIN_NS (a periodic timer). A deadline set by another
+	 * thread comes from a guest's write (an exit each) or from a
+	 * device's host side (paced by the host), so it is due when it
+	 * was asked for, as KVM's one-shot timers are.
 	 */
 	if (!on_timer_thread)
 		t->last[id] = 0;

@@ -53,11 +53,12 @@ struct bus_ops {
 	 */
 	pthread_mutex_t *lock;
 	/*
-	 * A device with byte-wide registers (the ISA devices: 8259A, 8254,
-	 * MC146818, 16550) gives read_byte and write_byte instead of read
-	 * and write, and the bus takes a wider access byte by byte, from
-	 * its lowest address up, as the ISA bus would: byte i of the value
-	 * (bits 8i+7:8i) is the register at offset + i.
+	 * A device with byte-wide registers (the ISA devices: the 8259As
+	 * and the 8254; from lab 04 the MC146818 and the 16550 too) gives
+	 * read_byte and write_byte instead of read and write, and the bus
+	 * takes a wider access byte by byte, from its lowest address up,
+	 * as the ISA bus would: byte i of the value (bits 8i+7:8i) is the
+	 * register at offset + i.
 	 */
 	uint8_t (*read_byte)(void *opaque, uint64_t offset);
 	void (*write_byte)(void *opaque, uint64_t offset, uint8_t value);
