@@ -30,7 +30,7 @@
  * included, stays its descendant and can be found and killed afterwards.
  *
  * "jobrun --rtc-tick", called once by init before the first job, makes
- * the CMOS clock interrupt RTC_TICK_HZ times a second (see rtc_tick()).
+ * the CMOS clock interrupt 16 times a second (see rtc_tick()).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -55,7 +55,7 @@
 #define KILL_TRIES	200		/* 10 ms apart */
 #define KILL_GRACE_MS	5000		/* a job not gone this long after SIGKILL */
 #define ALIVE_MS	1000		/* "=alive N" this often while a job runs */
-#define RTC_TICK_HZ	16		/* rtc_tick()'s rate: RS = 1100 below */
+#define RTC_RS		0x0C		/* rtc_tick()'s rate: 65536 >> RS = 16 Hz */
 
 struct buf {
 	char *data;
@@ -592,6 +592,18 @@ static void report(const struct job *job, const struct outcome *o)
  * The runner asks for this only under TCG, with a machine without HPET
  * (whose legacy mode would take IRQ 8 away from the clock).
  */
+static unsigned char cmos_read(unsigned char reg)
+{
+	outb(reg, 0x70);
+	return inb(0x71);
+}
+
+static void cmos_write(unsigned char reg, unsigned char val)
+{
+	outb(reg, 0x70);
+	outb(val, 0x71);
+}
+
 static int rtc_tick(void)
 {
 	unsigned char a, b;
@@ -600,17 +612,13 @@ static int rtc_tick(void)
 		perror("jobrun: ioperm 0x70");
 		return 1;
 	}
-	outb(0x0A, 0x70);
-	a = inb(0x71);
-	outb(0x0A, 0x70);
-	outb((a & 0xF0) | 0x0C, 0x71);
-	outb(0x0B, 0x70);
-	b = inb(0x71);
-	outb(0x0B, 0x70);
-	outb(b | 0x40, 0x71);
+	a = cmos_read(0x0A);
+	b = cmos_read(0x0B);
+	cmos_write(0x0A, (unsigned char)((a & 0xF0) | RTC_RS));
+	cmos_write(0x0B, b | 0x40);
 	printf("jobrun: CMOS clock ticks at %d Hz (register A %02x -> %02x, "
-	       "B %02x -> %02x)\n", RTC_TICK_HZ, a, (a & 0xF0) | 0x0C, b,
-	       b | 0x40);
+	       "B %02x -> %02x)\n", 65536 >> RTC_RS, a, cmos_read(0x0A), b,
+	       cmos_read(0x0B));
 	return 0;
 }
 

@@ -346,25 +346,22 @@ class _Batch:
 
 # --- one boot ---------------------------------------------------------------
 
-def qemu_argv(root, accel, initrd, memory_mb, rest):
-    """The QEMU command line of the lab machine; rest: -append, -serial."""
+def qemu_argv(root, accel, initrd, memory_mb, cmdline, rest):
+    """The QEMU command line of the lab machine; cmdline: the kernel's
+    (CMDLINE, or less), to which TCG adds its clock tick; rest: -serial
+    and the like."""
     if accel == "kvm":
         cpu = ["-accel", "kvm", "-cpu", "host"]
         machine = "pc"
     else:
         cpu = ["-accel", "tcg,thread=multi", "-cpu", "max"]
         machine = "pc,hpet=off"
+        cmdline += TCG_CMDLINE
     kernel = labvm_dir(root) / "kernel" / "vmlinux"
     return [QEMU, "-nodefaults", "-no-user-config", "-display", "none",
             "-no-reboot", "-machine", machine] + cpu + [
             "-smp", str(CPUS), "-m", str(memory_mb), "-kernel", str(kernel),
-            "-initrd", str(initrd)] + rest
-
-
-def kernel_cmdline(accel, quiet=True):
-    """The lab machine kernel's command line for this accelerator."""
-    line = CMDLINE + (TCG_CMDLINE if accel == "tcg" else "")
-    return line if quiet else line.replace(" quiet", "")
+            "-initrd", str(initrd), "-append", cmdline] + rest
 
 
 def _monitor(path, command, seconds=3.0):
@@ -532,9 +529,8 @@ class _Boot:
             batch.write(vm / "base.cpio", tmp / "initrd.cpio")
             accel = _opt(self.opts, "accel") or host_accel()[0]
             argv = qemu_argv(self.root, accel, tmp / "initrd.cpio",
-                             _opt(self.opts, "memory_mb", MEMORY_MB),
-                             ["-append", kernel_cmdline(accel),
-                              "-serial", "file:%s" % log["console"],
+                             _opt(self.opts, "memory_mb", MEMORY_MB), CMDLINE,
+                             ["-serial", "file:%s" % log["console"],
                               "-serial", "file:%s" % log["results"],
                               "-monitor", "unix:%s,server=on,wait=off"
                               % (tmp / "monitor")])
@@ -914,8 +910,8 @@ def main(argv):
         # No jobs in the initramfs: init opens a shell on the console.
         return subprocess.call(qemu_argv(
             root, host_accel()[0], labvm_dir(root) / "base.cpio", MEMORY_MB,
-            ["-append", kernel_cmdline(host_accel()[0], quiet=False),
-             "-serial", "mon:stdio", "-serial", "null"]))
+            CMDLINE.replace(" quiet", ""),
+            ["-serial", "mon:stdio", "-serial", "null"]))
     if not args.command:
         ap.error("give a command, or --shell")
     job = Job("command", args.command, args.timeout,
